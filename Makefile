@@ -2,8 +2,11 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# ccache hits across clones (CI builds a fresh clone in another path).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps configure build test unit-test fuzz-replay demo clean format bench
+.PHONY: all deps configure build test demo clean format bench fuzz test-sanitize
 
 all: build
 
@@ -33,3 +36,19 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# libFuzzer builds (clang): `make fuzz FUZZ_SECONDS=60` runs each target for that long.
+FUZZ_SECONDS ?= 30
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTEECLOUD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz -j $(JOBS) --target quote_fuzz collateral_fuzz ccel_fuzz
+	for t in quote collateral ccel; do \
+	  mkdir -p build-fuzz/corpus/$$t && \
+	  build-fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
+	done
+
+# ASan/UBSan build of everything, then every test.
+test-sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DTEECLOUD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build build-asan -j $(JOBS)
+	bash scripts/test.sh build-asan
