@@ -128,8 +128,13 @@ Result<VerifiedCollateral> VerifyCollateral(const Collateral& c, const TrustSett
   std::vector<Certificate> tcb_chain, qe_chain;
   RETURN_IF_ERROR(VerifySignedChain(c.tcb_info_issuer_chain, trust, "TCB info issuer chain",
                                     tcb_chain));
-  RETURN_IF_ERROR(VerifySignedChain(c.qe_identity_issuer_chain, trust,
-                                    "QE identity issuer chain", qe_chain));
+  // Intel signs both documents with the same TCB signing chain: verify it once.
+  if (c.qe_identity_issuer_chain == c.tcb_info_issuer_chain) {
+    qe_chain = tcb_chain;
+  } else {
+    RETURN_IF_ERROR(VerifySignedChain(c.qe_identity_issuer_chain, trust,
+                                      "QE identity issuer chain", qe_chain));
+  }
   RETURN_IF_ERROR(VerifySignedChain(c.pck_crl_issuer_chain, trust, "PCK CRL issuer chain",
                                     v.pck_crl_chain));
   AddCertWindows(tcb_chain, ws);
@@ -180,6 +185,30 @@ Result<VerifiedCollateral> VerifyCollateral(const Collateral& c, const TrustSett
   }
   v.window = Intersect(ws);
   return v;
+}
+
+// Step 3: the PCK CRL must be issued by the PCK leaf's issuer (Platform vs Processor CA) and
+// verify with the quote's intermediate; no certificate of the PCK chain may be revoked.
+Status CheckRevocation(const VerifiedCollateral& col, const VerifiedPck& pck) {
+  const Certificate& pck_ca = pck.chain[1];
+  // The CRL's signature was verified with its issuer chain's first certificate; when that is
+  // byte-identical to the quote's PCK CA, the check need not run again.
+  const bool same_issuer = col.pck_crl_chain[0].der() == pck_ca.der();
+  if (!BytesEqual(col.pck_crl.IssuerNameDer(), pck.chain[0].IssuerNameDer()) ||
+      (!same_issuer && !col.pck_crl.VerifySignedBy(pck_ca))) {
+    return PermissionDenied("PCK CRL issuer (" + col.pck_crl.IssuerName() +
+                            ") is not the PCK certificate's issuer (" +
+                            pck.chain[0].IssuerName() + ")");
+  }
+  for (size_t i = 1; i + 1 < pck.chain.size(); ++i) {
+    if (col.root_crl.IsRevoked(pck.chain[i].SerialNumber())) {
+      return PermissionDenied("PCK CA certificate is revoked by the root CA CRL");
+    }
+  }
+  if (col.pck_crl.IsRevoked(pck.chain[0].SerialNumber())) {
+    return PermissionDenied("PCK certificate is revoked by the PCK CRL");
+  }
+  return OkStatus();
 }
 
 std::string CollateralKey(const Collateral& c) {
@@ -321,6 +350,8 @@ struct Caches {
   std::unordered_map<std::string, bool> qe_reports;
   std::unordered_map<std::string, std::shared_ptr<const VerifiedCollateral>> collateral;
   std::unordered_map<std::string, crypto::EcPublicKey> attestation_keys;
+  // Root CRL + PCK CRL + PCK chain → revocation checks passed.
+  std::unordered_map<std::string, bool> revocation;
 
   template <typename Map, typename V>
   void Put(Map& m, std::string key, V value) {
@@ -475,20 +506,19 @@ VerifyResult QuoteVerifier::Verify(ByteView quote_bytes, const Collateral& colla
   const Window w = Intersect({col->window, pck.window});
   run.r.collateral_expired = now < w.not_before || now > w.not_after;
 
-  // Step 3: revocation and the PCK CRL issuer binding (Platform vs Processor CA).
-  const Certificate& pck_ca = pck.chain[1];
-  if (!BytesEqual(col->pck_crl.IssuerNameDer(), pck.chain[0].IssuerNameDer()) ||
-      !col->pck_crl.VerifySignedBy(pck_ca)) {
-    return run.Fail("PCK CRL issuer (" + col->pck_crl.IssuerName() +
-                    ") is not the PCK certificate's issuer (" + pck.chain[0].IssuerName() + ")");
+  // Step 3: revocation and the PCK CRL issuer binding (cached by the exact CRL and chain
+  // bytes: it involves a signature check the warm path need not repeat).
+  std::string crl_key;
+  bool crl_ok = false;
+  if (cache_) {
+    crl_key = std::string(AsStringView(col->root_crl.der()));
+    crl_key += AsStringView(col->pck_crl.der());
+    crl_key += AsStringView(q->cert_data);
+    crl_ok = cache_->Get(cache_->revocation, crl_key).has_value();
   }
-  for (size_t i = 1; i + 1 < pck.chain.size(); ++i) {
-    if (col->root_crl.IsRevoked(pck.chain[i].SerialNumber())) {
-      return run.Fail("PCK CA certificate is revoked by the root CA CRL");
-    }
-  }
-  if (col->pck_crl.IsRevoked(pck.chain[0].SerialNumber())) {
-    return run.Fail("PCK certificate is revoked by the PCK CRL");
+  if (!crl_ok) {
+    if (auto s = CheckRevocation(*col, pck); !s) return run.Fail(s.error().message);
+    if (cache_) cache_->Put(cache_->revocation, std::move(crl_key), true);
   }
   run.Passed("crl");
 
