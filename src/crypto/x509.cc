@@ -127,6 +127,10 @@ class X509Cache {
     auto it = map_.find(std::string(AsStringView(der)));
     return it == map_.end() ? nullptr : it->second;
   }
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mu_);
+    map_.clear();
+  }
   void Insert(ByteView der, std::shared_ptr<void> cert) {
     std::lock_guard<std::mutex> lock(mu_);
     if (map_.size() >= kMaxEntries) map_.clear();
@@ -145,6 +149,8 @@ X509Cache& Cache() {
 }
 
 }  // namespace
+
+void ClearCertificateDecodeCache() { Cache().Clear(); }
 
 Result<Certificate> Certificate::FromDer(ByteView der) {
   if (der.empty()) return InvalidArgument("empty certificate");

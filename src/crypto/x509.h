@@ -52,6 +52,11 @@ class Certificate {
   Bytes der_;
 };
 
+// Certificate::FromDer memoizes decoded certificates process-wide, keyed by their exact DER
+// (OpenSSL 3.0's d2i_X509 costs ~110 us, mostly decoding the public key). This drops the memo,
+// for benchmarks that measure a verifier's first contact with a certificate.
+void ClearCertificateDecodeCache();
+
 // Parses every PEM certificate in `text` in order. Stops at the first NUL byte (DCAP quotes
 // carry NUL-terminated chains); ignores text outside BEGIN/END markers. Fails if none.
 Result<std::vector<Certificate>> ParsePemChain(std::string_view text);
