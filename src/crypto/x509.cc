@@ -31,22 +31,12 @@ T Cleared(T value) {
   return value;
 }
 
-// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's days_from_civil), so the
-// conversion does not depend on the process time zone (unlike mktime).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 // OpenSSL has already validated the UTCTime/GeneralizedTime syntax when parsing, so a failure
 // here cannot happen for a parsed certificate; 0 is returned defensively.
 UnixTime ToUnix(const ASN1_TIME* t) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return Cleared(UnixTime{0});
+  // base's DaysFromCivil: independent of the process time zone (unlike mktime).
   const int64_t days =
       DaysFromCivil(int64_t{tm.tm_year} + 1900, static_cast<unsigned>(tm.tm_mon + 1),
                     static_cast<unsigned>(tm.tm_mday));

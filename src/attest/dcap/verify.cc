@@ -451,20 +451,37 @@ Status CheckHeader(const Quote& q) {
   }
   return OkStatus();
 }
+
+// Parses the quote and checks its header; on failure `run.r` already holds the outcome.
+std::optional<Quote> StartRun(Run& run, ByteView quote_bytes, bool simulated) {
+  auto q = ParseQuote(quote_bytes);
+  if (!q) {
+    run.r.error = q.error().message;
+    return std::nullopt;
+  }
+  FillFromQuote(run.r, *q, simulated);
+  run.Passed("quote_structure");
+  if (auto s = CheckHeader(*q); !s) {
+    run.r.error = s.error().message;
+    return std::nullopt;
+  }
+  return std::move(*q);
+}
+
+void FillFromPck(VerifyResult& r, const VerifiedPck& pck) {
+  r.fmspc = ToHex(pck.ext.fmspc);
+  r.pck_ca = PckCaKindName(pck.ca_kind);
+}
 }  // namespace
 
 VerifyResult QuoteVerifier::VerifyWithoutCollateral(ByteView quote_bytes,
                                                     std::optional<UnixTime> now) {
   Run run;
-  auto q = ParseQuote(quote_bytes);
-  if (!q) return run.Fail(q.error().message);
-  FillFromQuote(run.r, *q, trust_.simulated);
-  run.Passed("quote_structure");
-  if (auto s = CheckHeader(*q); !s) return run.Fail(s.error().message);
+  std::optional<Quote> q = StartRun(run, quote_bytes, trust_.simulated);
+  if (!q) return std::move(run.r);
   auto pck = QuoteChecks(*q, trust_, cache_.get(), run.r.checks_passed);
   if (!pck) return run.Fail(pck.error().message);
-  run.r.fmspc = ToHex((*pck)->ext.fmspc);
-  run.r.pck_ca = PckCaKindName((*pck)->ca_kind);
+  FillFromPck(run.r, **pck);
   if (now) {
     run.r.collateral_expired = *now < (*pck)->window.not_before || *now > (*pck)->window.not_after;
   }
@@ -475,11 +492,8 @@ VerifyResult QuoteVerifier::VerifyWithoutCollateral(ByteView quote_bytes,
 VerifyResult QuoteVerifier::Verify(ByteView quote_bytes, const Collateral& collateral,
                                    UnixTime now) {
   Run run;
-  auto q = ParseQuote(quote_bytes);
-  if (!q) return run.Fail(q.error().message);
-  FillFromQuote(run.r, *q, trust_.simulated);
-  run.Passed("quote_structure");
-  if (auto s = CheckHeader(*q); !s) return run.Fail(s.error().message);
+  std::optional<Quote> q = StartRun(run, quote_bytes, trust_.simulated);
+  if (!q) return std::move(run.r);
 
   // Collateral (cached by its exact bytes).
   std::shared_ptr<const VerifiedCollateral> col;
@@ -500,8 +514,7 @@ VerifyResult QuoteVerifier::Verify(ByteView quote_bytes, const Collateral& colla
   if (!pck_or) return run.Fail(pck_or.error().message);
   const VerifiedPck& pck = **pck_or;
   const TcbInfo& info = col->tcb_info;
-  run.r.fmspc = ToHex(pck.ext.fmspc);
-  run.r.pck_ca = PckCaKindName(pck.ca_kind);
+  FillFromPck(run.r, pck);
   run.r.collateral_issue_date = col->oldest_issue_date;
   const Window w = Intersect({col->window, pck.window});
   run.r.collateral_expired = now < w.not_before || now > w.not_after;
