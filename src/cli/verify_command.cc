@@ -6,10 +6,10 @@
 #include "attest/dcap/collateral.h"
 #include "attest/dcap/quote.h"
 #include "attest/dcap/verify.h"
+#include "attest/eventlog/replay.h"
 #include "base/bytes.h"
 #include "base/file.h"
 #include "base/json.h"
-#include "cli/event_log_replay.h"
 #include "cli/exit_codes.h"
 #include "crypto/x509.h"
 
@@ -90,16 +90,16 @@ Result<dcap::TrustSettings> LoadTrustRoot(const std::string& path) {
   return trust;
 }
 
-OrderedJson ReplayJson(const ReplayOutcome& r) {
+OrderedJson ReplayJson(const attest::eventlog::ReplayReport& r) {
   OrderedJson j;
-  for (size_t i = 0; i < r.match.size(); ++i) {
-    j["rtmr" + std::to_string(i)] = r.match[i] ? OrderedJson(*r.match[i]) : OrderedJson(nullptr);
+  for (size_t i = 0; i < r.rtmr_match.size(); ++i) {
+    j["rtmr" + std::to_string(i)] = r.rtmr_match[i] ? OrderedJson(*r.rtmr_match[i]) : OrderedJson(nullptr);
   }
   return j;
 }
 
 void PrintHuman(std::ostream& out, const dcap::VerifyResult& r, bool with_collateral,
-                const std::optional<ReplayOutcome>& replay,
+                const std::optional<attest::eventlog::ReplayReport>& replay,
                 const std::optional<dcap::PolicyDecision>& decision) {
   if (r.simulated) {
     out << "*** SIMULATED TEE: signed by a non-Intel root, not real hardware evidence ***\n";
@@ -134,8 +134,8 @@ void PrintHuman(std::ostream& out, const dcap::VerifyResult& r, bool with_collat
   }
   if (replay) {
     std::string s;
-    for (size_t i = 0; i < replay->match.size(); ++i) {
-      const auto& m = replay->match[i];
+    for (size_t i = 0; i < replay->rtmr_match.size(); ++i) {
+      const auto& m = replay->rtmr_match[i];
       s += (i ? ", " : "") + ("rtmr" + std::to_string(i)) +
            (!m ? " n/a" : (*m ? " match" : " MISMATCH"));
     }
@@ -208,13 +208,13 @@ int RunVerifyQuote(const VerifyQuoteOptions& o, const Clock& clock, std::ostream
   dcap::VerifyResult result = collateral ? verifier.Verify(*quote_bytes, *collateral, now)
                                          : verifier.VerifyWithoutCollateral(*quote_bytes, now);
 
-  std::optional<ReplayOutcome> replay;
+  std::optional<attest::eventlog::ReplayReport> replay;
   std::string replay_error;
   if (event_log && quote) {
     if (!quote->tdx_body) {
       return Fail(err, "--event-log: the quote is an SGX quote; event logs apply to TDX quotes");
     }
-    auto r = ReplayEventLog(*event_log, quote->tdx_body->rtmr);
+    auto r = attest::eventlog::ReplayAgainstQuote(*event_log, quote->tdx_body->rtmr);
     if (!r) {
       return Fail(err, *o.event_log_path + ": not a usable event log: " + r.error().message);
     }
@@ -236,8 +236,8 @@ int RunVerifyQuote(const VerifyQuoteOptions& o, const Clock& clock, std::ostream
       } else if (!replay) {
         decision->reasons.push_back("event log was not replayed: " + replay_error);
       } else {
-        for (size_t i = 0; i < replay->match.size(); ++i) {
-          if (replay->match[i] != true) {
+        for (size_t i = 0; i < replay->rtmr_match.size(); ++i) {
+          if (replay->rtmr_match[i] != true) {
             decision->reasons.push_back("event log replay does not reproduce rtmr" +
                                         std::to_string(i));
           }

@@ -161,13 +161,12 @@ Result<VerifiedCollateral> VerifyCollateral(const Collateral& c, const TrustSett
   // above), the PCK CRL by the first certificate of its issuer chain.
   ASSIGN_OR_RETURN(v.root_crl, Crl::FromDer(c.root_ca_crl));
   const Certificate& root = tcb_chain.back();
-  if (!BytesEqual(v.root_crl.IssuerNameDer(), root.SubjectNameDer()) ||
-      !v.root_crl.VerifySignedBy(root)) {
+  // Crl::VerifySignedBy also requires the CRL's issuer name to be the signer's subject.
+  if (!v.root_crl.VerifySignedBy(root)) {
     return Unauthenticated("root CA CRL is not signed by the trusted root");
   }
   ASSIGN_OR_RETURN(v.pck_crl, Crl::FromDer(c.pck_crl));
-  if (!BytesEqual(v.pck_crl.IssuerNameDer(), v.pck_crl_chain[0].SubjectNameDer()) ||
-      !v.pck_crl.VerifySignedBy(v.pck_crl_chain[0])) {
+  if (!v.pck_crl.VerifySignedBy(v.pck_crl_chain[0])) {
     return Unauthenticated("PCK CRL is not signed by the first certificate of its issuer chain");
   }
   for (const Crl* crl : {&v.root_crl, &v.pck_crl}) {
@@ -608,8 +607,7 @@ OrderedJson VerifyResultToJson(const VerifyResult& r) {
   j["advisory_ids"] = r.advisory_ids;
   j["collateral_expired"] = r.collateral_expired;
   j["fmspc"] = r.fmspc.empty() ? OrderedJson(nullptr) : OrderedJson(r.fmspc);
-  j["measurements"] = r.measurements.is_null() ? OrderedJson::object()
-                                               : OrderedJson::parse(r.measurements.dump());
+  j["measurements"] = r.measurements.is_null() ? OrderedJson::object() : OrderedJson(r.measurements);
   j["checks_passed"] = r.checks_passed;
   if (!r.pck_ca.empty()) j["pck_ca"] = r.pck_ca;
   if (!r.qe_tcb_status.empty()) j["qe_tcb_status"] = r.qe_tcb_status;
