@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {AppController} from "../src/AppController.sol";
 import {BootInfo, ITeeCloudRegistry} from "../src/TeeCloudTypes.sol";

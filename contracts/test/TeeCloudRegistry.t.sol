@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {TeeCloudRegistry} from "../src/TeeCloudRegistry.sol";
 import {BootInfo, IBootAuth} from "../src/TeeCloudTypes.sol";
@@ -21,25 +22,6 @@ contract PermissiveController is IBootAuth {
 }
 
 contract TeeCloudRegistryTest is Fixture {
-    event OsImageAdded(bytes32 indexed osImageHash);
-    event OsImageRemoved(bytes32 indexed osImageHash);
-    event KmsMemberAdded(bytes32 indexed id, string endpoint, bytes publicKey, bytes32 attestationDigest);
-    event KmsMemberUpdated(bytes32 indexed id, string endpoint, bytes publicKey, bytes32 attestationDigest);
-    event KmsMemberRemoved(bytes32 indexed id);
-    event KmsThresholdSet(uint16 oldThreshold, uint16 newThreshold);
-    event KmsMrAdded(bytes32 indexed mrAggregated);
-    event KmsMrRemoved(bytes32 indexed mrAggregated);
-    event KmsDeviceAdded(bytes32 indexed deviceId);
-    event KmsDeviceRemoved(bytes32 indexed deviceId);
-    event KmsAllowAnyDeviceSet(bool allowAnyDevice);
-    event KmsRequireUpToDateTcbSet(bool requireUpToDateTcb);
-    event AppRegistered(address indexed app, address indexed by);
-    event AppDeregistered(address indexed app);
-    event AppFactorySet(address indexed oldFactory, address indexed newFactory);
-    event MinUpgradeDelaySet(uint64 oldDelay, uint64 newDelay);
-    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
-    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
-
     bytes32 internal constant K1 = keccak256("kms-1");
     bytes32 internal constant K2 = keccak256("kms-2");
     bytes32 internal constant K3 = keccak256("kms-3");
@@ -81,7 +63,7 @@ contract TeeCloudRegistryTest is Fixture {
         assertEq(registry.minUpgradeDelay(), MIN_DELAY);
         assertEq(registry.appFactory(), address(factory));
         vm.expectEmit();
-        emit MinUpgradeDelaySet(0, 5 days);
+        emit TeeCloudRegistry.MinUpgradeDelaySet(0, 5 days);
         TeeCloudRegistry r = new TeeCloudRegistry(governance, 5 days);
         assertEq(r.minUpgradeDelay(), 5 days);
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.DelayTooLong.selector, uint64(366 days)));
@@ -102,7 +84,7 @@ contract TeeCloudRegistryTest is Fixture {
     function test_ownership_twoStep() public {
         address dao = makeAddr("dao");
         vm.expectEmit(address(registry));
-        emit OwnershipTransferStarted(governance, dao);
+        emit Ownable2Step.OwnershipTransferStarted(governance, dao);
         vm.prank(governance);
         registry.transferOwnership(dao);
         assertEq(registry.owner(), governance);
@@ -116,7 +98,7 @@ contract TeeCloudRegistryTest is Fixture {
         registry.acceptOwnership();
 
         vm.expectEmit(address(registry));
-        emit OwnershipTransferred(governance, dao);
+        emit Ownable.OwnershipTransferred(governance, dao);
         vm.prank(dao);
         registry.acceptOwnership();
         assertEq(registry.owner(), dao);
@@ -172,7 +154,7 @@ contract TeeCloudRegistryTest is Fixture {
 
         vm.startPrank(governance);
         vm.expectEmit(address(registry));
-        emit OsImageAdded(OS_IMAGE_2);
+        emit TeeCloudRegistry.OsImageAdded(OS_IMAGE_2);
         registry.addOsImage(OS_IMAGE_2);
         assertTrue(registry.isOsImageAllowed(OS_IMAGE_2));
         assertEq(registry.osImages().length, 2);
@@ -183,7 +165,7 @@ contract TeeCloudRegistryTest is Fixture {
         registry.addOsImage(bytes32(0));
 
         vm.expectEmit(address(registry));
-        emit OsImageRemoved(OS_IMAGE);
+        emit TeeCloudRegistry.OsImageRemoved(OS_IMAGE);
         registry.removeOsImage(OS_IMAGE);
         assertFalse(registry.isOsImageAllowed(OS_IMAGE));
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.OsImageNotAllowed.selector, OS_IMAGE));
@@ -196,7 +178,7 @@ contract TeeCloudRegistryTest is Fixture {
     function test_kmsMembers() public {
         vm.startPrank(governance);
         vm.expectEmit(address(registry));
-        emit KmsMemberAdded(K1, "https://kms1:8000", hex"0401", keccak256("att1"));
+        emit TeeCloudRegistry.KmsMemberAdded(K1, "https://kms1:8000", hex"0401", keccak256("att1"));
         registry.addKmsMember(K1, "https://kms1:8000", hex"0401", keccak256("att1"));
         registry.addKmsMember(K2, "https://kms2:8000", hex"0402", keccak256("att2"));
         assertEq(registry.kmsMemberCount(), 2);
@@ -213,14 +195,14 @@ contract TeeCloudRegistryTest is Fixture {
         registry.addKmsMember(bytes32(0), "x", "", bytes32(0));
 
         vm.expectEmit(address(registry));
-        emit KmsMemberUpdated(K1, "https://kms1b:8000", hex"0409", keccak256("att1b"));
+        emit TeeCloudRegistry.KmsMemberUpdated(K1, "https://kms1b:8000", hex"0409", keccak256("att1b"));
         registry.updateKmsMember(K1, "https://kms1b:8000", hex"0409", keccak256("att1b"));
         assertEq(registry.kmsMember(K1).endpoint, "https://kms1b:8000");
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.KmsMemberNotFound.selector, K3));
         registry.updateKmsMember(K3, "x", "", bytes32(0));
 
         vm.expectEmit(address(registry));
-        emit KmsMemberRemoved(K2);
+        emit TeeCloudRegistry.KmsMemberRemoved(K2);
         registry.removeKmsMember(K2);
         assertEq(registry.kmsMemberCount(), 1);
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.KmsMemberNotFound.selector, K2));
@@ -239,7 +221,7 @@ contract TeeCloudRegistryTest is Fixture {
         registry.addKmsMember(K3, "3", "", bytes32(0));
 
         vm.expectEmit(address(registry));
-        emit KmsThresholdSet(0, 2);
+        emit TeeCloudRegistry.KmsThresholdSet(0, 2);
         registry.setKmsThreshold(2);
         assertEq(registry.kmsThreshold(), 2);
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.InvalidThreshold.selector, uint16(0), 3));
@@ -256,9 +238,9 @@ contract TeeCloudRegistryTest is Fixture {
         registry.removeKmsMember(K2);
         // Removing the last member resets the threshold.
         vm.expectEmit(address(registry));
-        emit KmsThresholdSet(1, 0);
+        emit TeeCloudRegistry.KmsThresholdSet(1, 0);
         vm.expectEmit(address(registry));
-        emit KmsMemberRemoved(K1);
+        emit TeeCloudRegistry.KmsMemberRemoved(K1);
         registry.removeKmsMember(K1);
         assertEq(registry.kmsThreshold(), 0);
         vm.stopPrank();
@@ -270,11 +252,11 @@ contract TeeCloudRegistryTest is Fixture {
         assertKms(kmsBoot(), false, "KMS measurement not allowed");
         vm.startPrank(governance);
         vm.expectEmit(address(registry));
-        emit KmsMrAdded(KMS_MR);
+        emit TeeCloudRegistry.KmsMrAdded(KMS_MR);
         registry.addKmsMr(KMS_MR);
         assertKms(kmsBoot(), false, "KMS device not allowed");
         vm.expectEmit(address(registry));
-        emit KmsDeviceAdded(DEVICE_A);
+        emit TeeCloudRegistry.KmsDeviceAdded(DEVICE_A);
         registry.addKmsDevice(DEVICE_A);
         assertKms(kmsBoot(), true, "");
 
@@ -286,7 +268,7 @@ contract TeeCloudRegistryTest is Fixture {
         b.deviceId = DEVICE_B;
         assertKms(b, false, "KMS device not allowed");
         vm.expectEmit(address(registry));
-        emit KmsAllowAnyDeviceSet(true);
+        emit TeeCloudRegistry.KmsAllowAnyDeviceSet(true);
         registry.setKmsAllowAnyDevice(true);
         assertKms(b, true, "");
         registry.setKmsAllowAnyDevice(false);
@@ -295,17 +277,17 @@ contract TeeCloudRegistryTest is Fixture {
         b.tcbStatus = "OutOfDate";
         assertKms(b, true, "");
         vm.expectEmit(address(registry));
-        emit KmsRequireUpToDateTcbSet(true);
+        emit TeeCloudRegistry.KmsRequireUpToDateTcbSet(true);
         registry.setKmsRequireUpToDateTcb(true);
         assertKms(b, false, "TCB status not UpToDate");
         assertKms(kmsBoot(), true, "");
 
         vm.expectEmit(address(registry));
-        emit KmsDeviceRemoved(DEVICE_A);
+        emit TeeCloudRegistry.KmsDeviceRemoved(DEVICE_A);
         registry.removeKmsDevice(DEVICE_A);
         assertKms(kmsBoot(), false, "KMS device not allowed");
         vm.expectEmit(address(registry));
-        emit KmsMrRemoved(KMS_MR);
+        emit TeeCloudRegistry.KmsMrRemoved(KMS_MR);
         registry.removeKmsMr(KMS_MR);
         assertKms(kmsBoot(), false, "KMS measurement not allowed");
         vm.stopPrank();
@@ -341,7 +323,7 @@ contract TeeCloudRegistryTest is Fixture {
         registry.registerApp(a);
 
         vm.expectEmit(address(registry));
-        emit AppRegistered(a, governance);
+        emit TeeCloudRegistry.AppRegistered(a, governance);
         vm.prank(governance);
         registry.registerApp(a);
         assertTrue(registry.isAppRegistered(a));
@@ -358,7 +340,7 @@ contract TeeCloudRegistryTest is Fixture {
         vm.prank(address(factory));
         registry.registerApp(b);
         vm.expectEmit(address(registry));
-        emit AppFactorySet(address(factory), address(0));
+        emit TeeCloudRegistry.AppFactorySet(address(factory), address(0));
         vm.prank(governance);
         registry.setAppFactory(address(0));
         address c = address(new PermissiveController());
@@ -373,7 +355,7 @@ contract TeeCloudRegistryTest is Fixture {
     function test_deregisterApp() public {
         assertRegistry(boot(M1, 1), true, "");
         vm.expectEmit(address(registry));
-        emit AppDeregistered(address(app));
+        emit TeeCloudRegistry.AppDeregistered(address(app));
         vm.prank(governance);
         registry.deregisterApp(address(app));
         assertFalse(registry.isAppRegistered(address(app)));
@@ -454,7 +436,7 @@ contract TeeCloudRegistryTest is Fixture {
     function test_setMinUpgradeDelay() public {
         vm.startPrank(governance);
         vm.expectEmit(address(registry));
-        emit MinUpgradeDelaySet(MIN_DELAY, 2 days);
+        emit TeeCloudRegistry.MinUpgradeDelaySet(MIN_DELAY, 2 days);
         registry.setMinUpgradeDelay(2 days);
         assertEq(registry.minUpgradeDelay(), 2 days);
         vm.expectRevert(abi.encodeWithSelector(TeeCloudRegistry.DelayTooLong.selector, uint64(365 days + 1)));
