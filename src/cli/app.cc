@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "cli/bench_verify.h"
+#include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/quote_command.h"
 #include "cli/verify_command.h"
@@ -115,6 +116,11 @@ int RunCliImpl(int argc, const char* const* argv, const Clock& clock, std::ostre
   bench->require_subcommand(1);
   AddBenchVerify(*bench, bench_opts, bench_at, bench_json);
 
+  CommandTable table(app, CliIo{clock, out, err});
+  AddSimCommands(table);
+  AddManifestCommands(table);
+  AddChainCommands(table);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -143,6 +149,7 @@ int RunCliImpl(int argc, const char* const* argv, const Clock& clock, std::ostre
     out << topic->help();
     return kExitOk;
   }
+  if (auto code = table.Dispatch()) return *code;
   if (verify->got_subcommand("quote")) return RunVerifyQuote(verify_opts, clock, out, err);
   if (quote->got_subcommand("show")) return RunQuoteShow(show_opts, out, err);
   if (bench->got_subcommand("verify")) {

@@ -1,0 +1,7 @@
+#include "cli/command.h"
+
+namespace teecloud::cli {
+
+void AddChainCommands(CommandTable& /*table*/) {}
+
+}  // namespace teecloud::cli

@@ -1,0 +1,7 @@
+#include "cli/command.h"
+
+namespace teecloud::cli {
+
+void AddSimCommands(CommandTable& /*table*/) {}
+
+}  // namespace teecloud::cli

@@ -1,0 +1,2 @@
+// Ed25519 (libsodium). Design lands with issue 3.
+#pragma once
