@@ -11,6 +11,13 @@ if(TEECLOUD_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# A fuzz build instruments every library for coverage and ASan/UBSan (not just the fuzz target's
+# own file): otherwise libFuzzer sees no edges inside the parsers it is meant to explore.
+if(TEECLOUD_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 function(teecloud_flags target)
   target_compile_options(${target} PRIVATE ${TEECLOUD_WARNINGS})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/include)

@@ -1,8 +1,11 @@
-// DER (ITU-T X.690 §8 and §10) decoding, own code: only the subset TEE vendor extensions use.
+// DER (ITU-T X.690 §8 and §10) decoding and encoding, own code: only the subset TEE vendor
+// extensions and the certificates we issue use.
 #include "crypto/der.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
+#include <vector>
 
 namespace teecloud::crypto {
 
@@ -108,6 +111,176 @@ Result<uint64_t> DecodeUint(ByteView contents) {
   uint64_t v = 0;
   for (const uint8_t b : magnitude) v = (v << 8) | b;
   return v;
+}
+
+namespace {
+
+// X.690 §8.1.3: short form below 128, otherwise the minimal long form.
+void AppendLength(Bytes& out, size_t length) {
+  if (length < 0x80) {
+    out.push_back(static_cast<uint8_t>(length));
+    return;
+  }
+  uint8_t buf[sizeof(size_t)];
+  size_t n = 0;
+  for (size_t v = length; v != 0; v >>= 8) buf[n++] = static_cast<uint8_t>(v & 0xff);
+  out.push_back(static_cast<uint8_t>(0x80 | n));
+  for (size_t i = n; i > 0; --i) out.push_back(buf[i - 1]);
+}
+
+void AppendTlv(Bytes& out, uint8_t tag, ByteView contents) {
+  out.push_back(tag);
+  AppendLength(out, contents.size());
+  out.insert(out.end(), contents.begin(), contents.end());
+}
+
+// X.690 §8.19.2: base 128, most significant group first, high bit on all but the last octet.
+void AppendBase128(Bytes& out, uint64_t v) {
+  uint8_t buf[10];
+  size_t n = 0;
+  do {
+    buf[n++] = static_cast<uint8_t>(v & 0x7f);
+    v >>= 7;
+  } while (v != 0);
+  for (size_t i = n; i > 0; --i) {
+    out.push_back(static_cast<uint8_t>(buf[i - 1] | (i > 1 ? 0x80 : 0x00)));
+  }
+}
+
+Bytes UintMagnitude(uint64_t v) {
+  Bytes b;
+  for (int shift = 56; shift >= 0; shift -= 8) b.push_back(static_cast<uint8_t>(v >> shift));
+  return b;
+}
+
+}  // namespace
+
+Result<Bytes> EncodeOid(std::string_view dotted) {
+  std::vector<uint64_t> arcs;
+  size_t pos = 0;
+  while (true) {
+    const size_t dot = dotted.find('.', pos);
+    const std::string_view part =
+        dotted.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    if (part.empty() || part.size() > 20 || (part.size() > 1 && part[0] == '0')) {
+      return InvalidArgument("OID '" + std::string(dotted) + "': bad arc");
+    }
+    uint64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (ec != std::errc() || ptr != part.data() + part.size()) {
+      return InvalidArgument("OID '" + std::string(dotted) + "': bad arc");
+    }
+    arcs.push_back(v);
+    if (dot == std::string_view::npos) break;
+    pos = dot + 1;
+  }
+  if (arcs.size() < 2) return InvalidArgument("OID '" + std::string(dotted) + "': needs 2 arcs");
+  if (arcs[0] > 2) return InvalidArgument("OID '" + std::string(dotted) + "': first arc > 2");
+  if (arcs[0] < 2 && arcs[1] > 39) {
+    return InvalidArgument("OID '" + std::string(dotted) + "': second arc > 39");
+  }
+  if (arcs[1] > UINT64_MAX - 80) {
+    return InvalidArgument("OID '" + std::string(dotted) + "': arc too large");
+  }
+  Bytes out;
+  AppendBase128(out, arcs[0] * 40 + arcs[1]);  // §8.19.4
+  for (size_t i = 2; i < arcs.size(); ++i) AppendBase128(out, arcs[i]);
+  return out;
+}
+
+DerWriter& DerWriter::Integer(ByteView magnitude) {
+  size_t skip = 0;
+  while (skip < magnitude.size() && magnitude[skip] == 0) ++skip;
+  ByteView m = magnitude.subspan(skip);
+  Bytes contents;
+  // §8.3.2: minimal two's complement; a set top bit would read as negative.
+  if (m.empty() || (m[0] & 0x80)) contents.push_back(0x00);
+  contents.insert(contents.end(), m.begin(), m.end());
+  AppendTlv(out_, kDerInteger, contents);
+  return *this;
+}
+
+DerWriter& DerWriter::Uint(uint64_t v) { return Integer(UintMagnitude(v)); }
+
+DerWriter& DerWriter::Enumerated(uint64_t v) {
+  DerWriter tmp;
+  tmp.Uint(v);
+  Bytes enc = tmp.Finish();
+  enc[0] = kDerEnumerated;  // same contents rules as INTEGER (§8.4)
+  return Raw(enc);
+}
+
+DerWriter& DerWriter::Boolean(bool v) {
+  const uint8_t b = v ? 0xff : 0x00;
+  return Tlv(kDerBoolean, ByteView(&b, 1));
+}
+
+DerWriter& DerWriter::Null() { return Tlv(kDerNull, {}); }
+
+DerWriter& DerWriter::OctetString(ByteView v) { return Tlv(kDerOctetString, v); }
+
+DerWriter& DerWriter::BitString(ByteView v, uint8_t unused_bits) {
+  TEECLOUD_CHECK(unused_bits < 8 && (unused_bits == 0 || !v.empty()));
+  Bytes contents;
+  contents.reserve(v.size() + 1);
+  contents.push_back(unused_bits);
+  contents.insert(contents.end(), v.begin(), v.end());
+  if (unused_bits != 0) contents.back() &= static_cast<uint8_t>(0xff << unused_bits);  // §11.2.1
+  return Tlv(kDerBitString, contents);
+}
+
+DerWriter& DerWriter::Utf8String(std::string_view v) { return Tlv(kDerUtf8String, AsBytes(v)); }
+
+DerWriter& DerWriter::PrintableString(std::string_view v) {
+  return Tlv(kDerPrintableString, AsBytes(v));
+}
+
+DerWriter& DerWriter::Ia5String(std::string_view v) { return Tlv(kDerIa5String, AsBytes(v)); }
+
+DerWriter& DerWriter::Oid(std::string_view dotted) {
+  auto enc = EncodeOid(dotted);
+  TEECLOUD_CHECK(enc.has_value());
+  return Tlv(kDerOid, *enc);
+}
+
+DerWriter& DerWriter::Tlv(uint8_t tag, ByteView contents) {
+  TEECLOUD_CHECK((tag & 0x1f) != 0x1f);
+  AppendTlv(out_, tag, contents);
+  return *this;
+}
+
+DerWriter& DerWriter::Raw(ByteView tlv) {
+  out_.insert(out_.end(), tlv.begin(), tlv.end());
+  return *this;
+}
+
+DerWriter& DerWriter::Wrap(uint8_t tag, const DerWriter& inner) {
+  if (&inner == this) {  // w.Sequence(w): wrap a copy, the buffer is about to grow
+    const Bytes contents = out_;
+    out_.clear();
+    return Tlv(tag, contents);
+  }
+  return Tlv(tag, inner.out_);
+}
+
+DerWriter& DerWriter::Sequence(const DerWriter& inner) { return Wrap(kDerSequence, inner); }
+
+DerWriter& DerWriter::Set(const DerWriter& inner) { return Wrap(kDerSet, inner); }
+
+DerWriter& DerWriter::ContextExplicit(uint8_t n, const DerWriter& inner) {
+  TEECLOUD_CHECK(n < 31);
+  return Wrap(static_cast<uint8_t>(0xa0 | n), inner);
+}
+
+DerWriter& DerWriter::ContextImplicit(uint8_t n, ByteView contents) {
+  TEECLOUD_CHECK(n < 31);
+  return Tlv(static_cast<uint8_t>(0x80 | n), contents);
+}
+
+Bytes DerWriter::Finish() {
+  Bytes out = std::move(out_);
+  out_.clear();
+  return out;
 }
 
 }  // namespace teecloud::crypto

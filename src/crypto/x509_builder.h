@@ -20,7 +20,7 @@ namespace teecloud::crypto {
 
 // A distinguished name in order, e.g. {{"CN", "Intel SGX PCK Platform CA"},
 // {"O", "Intel Corporation"}, {"L", "Santa Clara"}, {"ST", "CA"}, {"C", "US"}}.
-// Attribute types: short names OpenSSL knows (CN, O, OU, L, ST, C, serialNumber).
+// Attribute types: CN, O, OU, L, ST, C, serialNumber, DC, emailAddress.
 using DistinguishedName = std::vector<std::pair<std::string, std::string>>;
 
 struct CertificateExtension {
@@ -54,20 +54,26 @@ struct CertificateSpec {
 // Issues a certificate for `subject_key`. `issuer` is the issuing certificate, or nullptr for a
 // self-signed one (then `issuer_key` must be the private half of `subject_key`). Rejects
 // inverted validity, a non-CA issuer, an issuer key that does not match the issuer certificate,
-// malformed OIDs / IP addresses / unknown name attributes, and duplicate extension OIDs.
+// malformed OIDs / IP addresses / unknown name attributes, and duplicate extension OIDs; also a
+// zero or >20-octet serial, path_len without is_ca, an unknown extended key usage, a non-ASCII
+// DNS name, and an issuer whose keyUsage lacks keyCertSign.
+// Leaves get basicConstraints CA:FALSE (non-critical); CAs get it critical.
 Result<Certificate> IssueCertificate(const CertificateSpec& spec, const EcPublicKey& subject_key,
                                      const Certificate* issuer, const EcPrivateKey& issuer_key);
 
 struct CrlSpec {
   UnixTime this_update = 0;
   UnixTime next_update = 0;
-  Bytes crl_number;  // big-endian; empty means 1
+  Bytes crl_number;                    // big-endian; empty means 1
   std::vector<Bytes> revoked_serials;  // as Certificate::SerialNumber()
   UnixTime revocation_time = 0;        // for every revoked serial
 };
 
-// Issues a v2 CRL signed by `issuer` (which must be a CA whose key is `issuer_key`).
-Result<Crl> IssueCrl(const CrlSpec& spec, const Certificate& issuer, const EcPrivateKey& issuer_key);
+// Issues a v2 CRL signed by `issuer` (which must be a CA whose key is `issuer_key`, with cRLSign
+// if it has keyUsage), carrying cRLNumber and authorityKeyIdentifier. Rejects inverted update
+// times, a zero or >20-octet CRL number and duplicate revoked serials.
+Result<Crl> IssueCrl(const CrlSpec& spec, const Certificate& issuer,
+                     const EcPrivateKey& issuer_key);
 
 // PEM text ("-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n").
 std::string CertificateToPem(const Certificate& cert);
