@@ -19,15 +19,17 @@
 #include "attest/eventlog/runtime_log.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "crypto/ec.h"
 #include "tee/attester.h"
+#include "tee/tdx_quote.h"
 
 namespace teecloud::tee {
 
 struct SimInitOptions {
-  UnixTime now = 0;          // start of every validity period (backdated by one day)
-  int validity_days = 365;   // certificates, CRLs, TCB info and QE identity
+  UnixTime now = 0;         // start of every validity period (backdated by one day)
+  int validity_days = 365;  // certificates, CRLs, TCB info and QE identity
   std::string fmspc_hex = "90c06f000000";
-  bool force = false;        // overwrite an existing sim directory
+  bool force = false;  // overwrite an existing sim directory
 };
 
 // Creates DIR (and parents) with the files above. Fails without touching DIR when it already
@@ -51,6 +53,31 @@ struct SimOsImage {
 
   // A fixed development image ("teecloud-sim-os" firmware, kernel, initrd, cmdline events).
   static SimOsImage Default();
+};
+
+// The signing half of SimAttester: TDX v4 quotes over any measurements, with the sim PKI's
+// attestation key and a QE report signed once at Load. Immutable, so thread-safe. Test fakes of
+// other attesters' kernels use it as their "TDX module".
+class SimQuoteSigner {
+ public:
+  static Result<std::shared_ptr<const SimQuoteSigner>> Load(const std::string& sim_dir);
+
+  // A quote with the sim platform's TCB (sim_platform.h), the given MRTD/RTMRs and REPORTDATA
+  // (64 bytes).
+  Result<Bytes> Quote(const Measurements& measurements, ByteView report_data) const;
+  // Lower-case hex SHA-256 of the sim root certificate (DER).
+  const std::string& root_fingerprint() const { return root_fingerprint_; }
+
+  SimQuoteSigner(crypto::EcPrivateKey attestation_key, QeCertification qe,
+                 std::string root_fingerprint)
+      : attestation_key_(std::move(attestation_key)),
+        qe_(std::move(qe)),
+        root_fingerprint_(std::move(root_fingerprint)) {}
+
+ private:
+  crypto::EcPrivateKey attestation_key_;
+  QeCertification qe_;
+  std::string root_fingerprint_;
 };
 
 class SimAttester final : public Attester {
