@@ -7,6 +7,8 @@
 #pragma once
 
 #include <array>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "base/error.h"
 #include "base/json.h"
 #include "crypto/ec.h"
+#include "crypto/tls.h"
 #include "crypto/x509.h"
 #include "crypto/x509_builder.h"
 
@@ -40,12 +43,32 @@ struct RaTlsEvidence {
   std::string usage;           // e.g. "ra-tls", "app-ca"; "" when absent
 };
 
-// Reads the RA-TLS extensions of a certificate. Fails when the quote extension is absent or any
-// present extension is malformed (bounded sizes: quote ≤ 64 KiB, event log ≤ 1 MiB).
+inline constexpr size_t kMaxQuoteSize = 64 * 1024;
+inline constexpr size_t kMaxEventLogSize = 1024 * 1024;
+inline constexpr size_t kMaxAppIdSize = 64;
+inline constexpr size_t kMaxUsageSize = 256;
+
+// Reads the RA-TLS extensions of a certificate. Each extnValue is a DER OCTET STRING holding the
+// bytes (dstack's encoding; README.md). Fails (kNotFound) when the quote extension is absent,
+// and (kInvalidArgument) when any present extension is malformed: not exactly one OCTET STRING,
+// empty quote, over its size bound (quote ≤ 64 KiB, event log ≤ 1 MiB, app id ≤ 64 bytes,
+// usage ≤ 256 bytes), event log or usage not UTF-8, an RA-TLS OID present twice; a
+// gzip-compressed event log (dstack's "ELGZv1" prefix) is kUnimplemented.
 Result<RaTlsEvidence> ParseRaTlsExtensions(const crypto::Certificate& cert);
 
-// The certificate extensions carrying `evidence` (encoded as dstack does).
+// The certificate extensions carrying `evidence` (encoded as dstack does): the quote always,
+// the others only when non-empty; all non-critical.
 std::vector<crypto::CertificateExtension> RaTlsExtensions(const RaTlsEvidence& evidence);
+
+// Issues an RA-TLS certificate for `key`: `spec` plus RaTlsExtensions(evidence). Self-signed
+// when `issuer` is null (then `issuer_key` is the private half of `key`), otherwise signed by
+// an app CA. Refuses evidence whose quote does not parse or whose report_data is not
+// ReportDataForKey(key's SPKI), so a mis-bound certificate is never produced by mistake.
+Result<crypto::Certificate> IssueRaTlsCertificate(crypto::CertificateSpec spec,
+                                                  const crypto::EcPublicKey& key,
+                                                  const RaTlsEvidence& evidence,
+                                                  const crypto::Certificate* issuer,
+                                                  const crypto::EcPrivateKey& issuer_key);
 
 // The identity a verified RA-TLS peer proves.
 struct PeerIdentity {
@@ -54,7 +77,10 @@ struct PeerIdentity {
   Bytes manifest_hash;               // payload of "compose-hash"
   Bytes instance_id;                 // payload of "instance-id"
   std::string key_provider;          // payload of "key-provider" (text)
-  std::vector<attest::eventlog::RuntimeEvent> events;
+  // Whether the log reached "system-ready". Before it (e.g. an agent asking the KMS for keys)
+  // the identity comes from the boot events measured so far.
+  bool system_ready = false;
+  std::vector<attest::eventlog::RuntimeEvent> events;  // the whole log, app events included
 };
 OrderedJson PeerIdentityToJson(const PeerIdentity& id);
 
@@ -74,11 +100,27 @@ class RaTlsVerifier {
   // report_data binds the leaf's key, the event log replays to all four RTMRs, and the boot
   // events up to "system-ready" name the identity. Errors (kUnauthenticated / kPermissionDenied)
   // say which check failed.
+  //
+  // Only the leaf matters: the quote vouches for its key and the TLS handshake proves
+  // possession; other certificates (an app CA) are not checked here. Also checked: the leaf's
+  // validity window at clock.Now(); a TDX quote (RTMRs); an app-id extension, when present,
+  // equal to the "app-id" event; "app-id" and "compose-hash" present before "system-ready", and
+  // no identity event twice before it. Thread-safe; `clock` must outlive the verifier.
   Result<PeerIdentity> Verify(const std::vector<crypto::Certificate>& chain) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Extra acceptance on a verified identity (e.g. "app id is allowed by governance").
+using IdentityCheck = std::function<Status(const PeerIdentity&)>;
+
+// A crypto::TlsOptions::verify_peer callback running `verifier` (then `accept`, if set) during
+// the handshake. On success the identity is stored in *identity_out (overwritten per
+// handshake), so use one `identity_out` per connection. `verifier` must outlive the callback.
+crypto::PeerVerifier MakeRaTlsPeerVerifier(
+    const RaTlsVerifier& verifier, std::shared_ptr<std::optional<PeerIdentity>> identity_out,
+    IdentityCheck accept = nullptr);
 
 }  // namespace teecloud::ratls
