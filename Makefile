@@ -41,8 +41,8 @@ clean:
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTEECLOUD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target quote_fuzz collateral_fuzz ccel_fuzz
-	for t in quote collateral ccel; do \
+	cmake --build build-fuzz -j $(JOBS) --target quote_fuzz collateral_fuzz ccel_fuzz manifest_fuzz ratls_fuzz
+	for t in quote collateral ccel manifest ratls; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
 	done
