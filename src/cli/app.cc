@@ -120,6 +120,7 @@ int RunCliImpl(int argc, const char* const* argv, const Clock& clock, std::ostre
   AddSimCommands(table);
   AddManifestCommands(table);
   AddChainCommands(table);
+  AddNodeCommands(table);
 
   try {
     app.parse(argc, argv);

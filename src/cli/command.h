@@ -66,5 +66,6 @@ class CommandTable {
 void AddSimCommands(CommandTable& table);       // teecloud sim init
 void AddManifestCommands(CommandTable& table);  // teecloud manifest
 void AddChainCommands(CommandTable& table);     // teecloud chain|registry|app
+void AddNodeCommands(CommandTable& table);      // teecloud deploy|ls|inspect|logs|upgrade|rm|...
 
 }  // namespace teecloud::cli
