@@ -22,47 +22,12 @@ using ::teecloud::testing::ReadVector;
 using ::teecloud::testing::ReadVectorText;
 using ::teecloud::testing::VectorPath;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  Json json;  // stdout parsed, when it is JSON
-};
-
-std::string Binary() {
-  const char* dir = std::getenv("TEECLOUD_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') {
-    std::string p = std::string(dir) + "/teecloud";
-    if (std::ifstream(p).good()) return p;
-  }
-  return TEECLOUD_CLI_BINARY;
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using ::teecloud::testing::CliRun;
 
 CliRun RunTeecloud(const std::vector<std::string>& args) {
   static const std::string dir = MakeTempDir();
-  std::string cmd = Quote(Binary());
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " >" + Quote(dir + "/out") + " 2>" + Quote(dir + "/err") + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir + "/out");
-  r.err = Slurp(dir + "/err");
-  if (auto j = ParseJson(r.out)) r.json = std::move(*j);
-  return r;
+  return ::teecloud::testing::RunBinary(
+      ::teecloud::testing::TeecloudBinary(TEECLOUD_CLI_BINARY), args, dir);
 }
 
 Json Expected(const std::string& vector) {

@@ -22,27 +22,7 @@ namespace {
 
 using ::teecloud::testing::MakeTempDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  Json json;  // stdout parsed, when it is JSON
-};
-
-std::string Binary() {
-  const char* dir = std::getenv("TEECLOUD_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') {
-    std::string p = std::string(dir) + "/teecloud";
-    if (std::ifstream(p).good()) return p;
-  }
-  return TEECLOUD_CLI_BINARY;
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using ::teecloud::testing::CliRun;
 
 std::string Slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -64,16 +44,7 @@ class ManifestCli : public ::testing::Test {
   }
 
   CliRun Run(const std::vector<std::string>& args) {
-    std::string cmd = ShellQuote(Binary());
-    for (const auto& a : args) cmd += " " + ShellQuote(a);
-    cmd += " >" + ShellQuote(dir_ + "/.out") + " 2>" + ShellQuote(dir_ + "/.err") + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    CliRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = Slurp(dir_ + "/.out");
-    r.err = Slurp(dir_ + "/.err");
-    if (auto j = ParseJson(r.out)) r.json = std::move(*j);
-    return r;
+    return testing::RunBinary(testing::TeecloudBinary(TEECLOUD_CLI_BINARY), args, dir_);
   }
 
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
@@ -83,7 +54,7 @@ class ManifestCli : public ::testing::Test {
     std::vector<std::string> out;
     for (const auto& e : std::filesystem::directory_iterator(dir_)) {
       const std::string name = e.path().filename().string();
-      if (name != ".out" && name != ".err") out.push_back(name);
+      if (name != ".cli-out" && name != ".cli-err") out.push_back(name);
     }
     return out;
   }

@@ -21,47 +21,11 @@
 namespace teecloud::tee {
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-  Json json;
-};
-
-std::string Binary() {
-  const char* dir = std::getenv("TEECLOUD_BIN_DIR");
-  if (dir != nullptr && *dir != '\0') {
-    std::string p = std::string(dir) + "/teecloud";
-    if (std::ifstream(p).good()) return p;
-  }
-  return TEECLOUD_CLI_BINARY;
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using ::teecloud::testing::CliRun;
 
 CliRun RunCli(const std::vector<std::string>& args) {
   static const std::string dir = testing::MakeTempDir();
-  std::string cmd = ShellQuote(Binary());
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + ShellQuote(dir + "/out") + " 2>" + ShellQuote(dir + "/err") + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  CliRun r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = Slurp(dir + "/out");
-  r.err = Slurp(dir + "/err");
-  if (auto j = ParseJson(r.out)) r.json = std::move(*j);
-  return r;
+  return testing::RunBinary(testing::TeecloudBinary(TEECLOUD_CLI_BINARY), args, dir);
 }
 
 class SimCliTest : public ::testing::Test {

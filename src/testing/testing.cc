@@ -1,6 +1,10 @@
 #include "testing/testing.h"
 
+#include <sys/wait.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 
 #include "base/file.h"
@@ -44,6 +48,48 @@ std::string MakeTempDir() {
   char* p = ::mkdtemp(tmpl.data());
   TEECLOUD_CHECK(p != nullptr);
   return tmpl;
+}
+
+namespace {
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string TeecloudBinary(const std::string& fallback) {
+  const std::string dir = BinDir();
+  if (!dir.empty()) {
+    std::string p = dir + "/teecloud";
+    if (std::ifstream(p).good()) return p;
+  }
+  return fallback;
+}
+
+CliRun RunBinary(const std::string& binary, const std::vector<std::string>& args,
+                 const std::string& scratch_dir) {
+  const std::string out = scratch_dir + "/.cli-out";
+  const std::string err = scratch_dir + "/.cli-err";
+  std::string cmd = ShellQuote(binary);
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  cmd += " >" + ShellQuote(out) + " 2>" + ShellQuote(err) + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  CliRun r;
+  r.exit_code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  if (auto j = ParseJson(r.out)) r.json = std::move(*j);
+  return r;
 }
 
 }  // namespace teecloud::testing

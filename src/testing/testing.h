@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/bytes.h"
+#include "base/json.h"
 
 namespace teecloud::testing {
 
@@ -20,6 +22,21 @@ std::string SourceDir();
 std::string BinDir();
 // A fresh temporary directory, removed by the caller or left in /tmp for inspection.
 std::string MakeTempDir();
+
+// One run of the teecloud CLI binary.
+struct CliRun {
+  int exit_code = -1;  // -1 when it did not exit normally
+  std::string out;
+  std::string err;
+  Json json;  // stdout parsed, when it is JSON
+};
+// The teecloud binary: $TEECLOUD_BIN_DIR/teecloud when it exists, else `fallback` (the path
+// CMake compiled into the test as TEECLOUD_CLI_BINARY).
+std::string TeecloudBinary(const std::string& fallback);
+// Runs `binary args...` through the shell (every argument quoted), stdin from /dev/null, and
+// captures stdout and stderr in files under `scratch_dir`.
+CliRun RunBinary(const std::string& binary, const std::vector<std::string>& args,
+                 const std::string& scratch_dir);
 
 }  // namespace teecloud::testing
 
