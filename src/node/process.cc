@@ -151,8 +151,19 @@ ProcessExit CheckProcess(const AgentProcess& p) {
   }
   // r == 0: our child, still running. r < 0 (ECHILD): not our child; ask /proc.
   const auto start = ProcessStartTime(p.pid);
-  if (r == 0 && start == p.start_time) return ProcessExit{};
   if (start && *start == p.start_time) return ProcessExit{};
+  if (r == 0) {
+    // Our child died between waitpid and the /proc read (it is a zombie now, or about to be):
+    // collect its real exit status instead of reporting it as unknown. Bounded: an unreaped
+    // child's PID cannot be reused, so it can only be exiting.
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(static_cast<pid_t>(p.pid), &status, WNOHANG) == p.pid) {
+        const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        return ProcessExit{true, !clean, "agent " + DescribeStatus(status)};
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
   return ProcessExit{true, true,
                      "agent is gone (it was not started by this node run, so its "
                      "exit status is unknown)"};
