@@ -29,7 +29,9 @@ ApiResponse ErrorResponse(int status, std::string message) {
   return ApiResponse{status, DumpJson(j), std::move(message)};
 }
 
-ApiResponse FromError(const Error& e) { return ErrorResponse(HttpStatusFor(e.code), e.message); }
+ApiResponse FromError(const Error& e) {
+  return ErrorResponse(HttpStatusForCode(e.code), e.message);
+}
 
 ApiResponse Ok(const OrderedJson& j) { return ApiResponse{200, DumpJson(j), {}}; }
 
@@ -238,34 +240,6 @@ std::string PrintablePrefix(std::string_view s, size_t n = 64) {
 }
 
 }  // namespace
-
-int HttpStatusFor(Code code) {
-  switch (code) {
-    case Code::kInvalidArgument:
-    case Code::kOutOfRange:
-      return 400;
-    case Code::kUnauthenticated:
-      return 401;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kAlreadyExists:
-    case Code::kAborted:
-    case Code::kFailedPrecondition:
-      return 409;
-    case Code::kResourceExhausted:
-      return 429;
-    case Code::kUnimplemented:
-      return 501;
-    case Code::kUnavailable:
-      return 503;
-    case Code::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
-  }
-}
 
 ApiResponse HandleApiRequest(AgentService& service, std::string_view path, std::string_view body) {
   std::string_view method = MethodFromPath(path);

@@ -30,9 +30,6 @@ struct ApiResponse {
 // `path` as received ("/GetKey", "/prpc/GetKey"; a query string is ignored).
 ApiResponse HandleApiRequest(AgentService& service, std::string_view path, std::string_view body);
 
-// The HTTP status for an error code (kInvalidArgument → 400, kFailedPrecondition → 409, ...).
-int HttpStatusFor(Code code);
-
 // One line per request for the daemon's log: never bodies.
 struct RequestLogEntry {
   std::string socket;

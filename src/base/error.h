@@ -35,6 +35,9 @@ enum class Code {
 };
 
 std::string_view CodeName(Code code);
+// The HTTP status our REST/JSON APIs answer an error with (kInvalidArgument → 400,
+// kNotFound → 404, kAlreadyExists/kFailedPrecondition/kAborted → 409, ...; 500 otherwise).
+int HttpStatusForCode(Code code);
 
 struct [[nodiscard]] Error {
   Code code = Code::kUnknown;

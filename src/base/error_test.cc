@@ -39,3 +39,20 @@ TEST(Error, ToStringAndContext) {
 
 }  // namespace
 }  // namespace teecloud
+
+namespace teecloud {
+namespace {
+
+TEST(HttpStatusForCode, MapsTheErrorModelOntoHttp) {
+  EXPECT_EQ(HttpStatusForCode(Code::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusForCode(Code::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusForCode(Code::kNotFound), 404);
+  EXPECT_EQ(HttpStatusForCode(Code::kAlreadyExists), 409);
+  EXPECT_EQ(HttpStatusForCode(Code::kFailedPrecondition), 409);
+  EXPECT_EQ(HttpStatusForCode(Code::kResourceExhausted), 429);
+  EXPECT_EQ(HttpStatusForCode(Code::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusForCode(Code::kInternal), 500);
+}
+
+}  // namespace
+}  // namespace teecloud

@@ -47,43 +47,13 @@ struct ApiReply {
   StreamFn stream;
 };
 
-int HttpStatusFor(Code code) {
-  switch (code) {
-    case Code::kInvalidArgument:
-    case Code::kOutOfRange:
-      return 400;
-    case Code::kUnauthenticated:
-      return 401;
-    case Code::kPermissionDenied:
-      return 403;
-    case Code::kNotFound:
-      return 404;
-    case Code::kAlreadyExists:
-    case Code::kFailedPrecondition:
-    case Code::kAborted:
-      return 409;
-    case Code::kResourceExhausted:
-      return 429;
-    case Code::kCancelled:
-      return 499;
-    case Code::kUnimplemented:
-      return 501;
-    case Code::kUnavailable:
-      return 503;
-    case Code::kDeadlineExceeded:
-      return 504;
-    default:
-      return 500;
-  }
-}
-
 std::string ErrorBody(std::string_view code, const std::string& message) {
   return DumpJson(Json{{"error", {{"code", code}, {"message", message}}}});
 }
 
 ApiReply ErrorReply(const Error& e) {
   ApiReply r;
-  r.status = HttpStatusFor(e.code);
+  r.status = HttpStatusForCode(e.code);
   r.body = ErrorBody(CodeName(e.code), e.message);
   return r;
 }
