@@ -1,5 +1,6 @@
 // The simulated TEE. See sim_attester.h for the directory layout and tee/README.md for the
-// design; the quote format is built by tdx_quote.h and the platform's TCB by sim_platform.h.
+// design; the quote format is built by attest/dcap/quote_writer.h and the platform's TCB by
+// sim_platform.h.
 #include "tee/sim_attester.h"
 
 #include <sys/stat.h>
@@ -20,7 +21,6 @@
 #include "crypto/x509.h"
 #include "crypto/x509_builder.h"
 #include "tee/sim_platform.h"
-#include "tee/tdx_quote.h"
 
 namespace teecloud::tee {
 
@@ -354,9 +354,9 @@ Result<std::shared_ptr<const SimQuoteSigner>> SimQuoteSigner::Load(const std::st
   const crypto::Digest256 fp = crypto::Sha256((*certs)[2].der());
   // The QE report is the same for every quote: sign it once. The PCK key is not kept.
   const SimPlatform& platform = DefaultSimPlatform();
-  ASSIGN_OR_RETURN(QeCertification qe,
-                   MakeQeCertification(SimQeReport(platform), attestation_key.PublicKey(),
-                                       platform.qe_auth_data, pck_key, std::move(chain)));
+  ASSIGN_OR_RETURN(dcap::QeCertification qe,
+                   dcap::MakeQeCertification(SimQeReport(platform), attestation_key.PublicKey(),
+                                             platform.qe_auth_data, pck_key, std::move(chain)));
   return std::make_shared<const SimQuoteSigner>(std::move(attestation_key), std::move(qe),
                                                 ToHex(fp));
 }
@@ -368,8 +368,8 @@ Result<Bytes> SimQuoteSigner::Quote(const Measurements& m, ByteView report_data)
   }
   std::array<uint8_t, 64> rd{};
   std::copy(report_data.begin(), report_data.end(), rd.begin());
-  return BuildTdxV4Quote(SimTdReportBody(DefaultSimPlatform(), m.mrtd, m.rtmr, rd), qe_,
-                         attestation_key_);
+  return dcap::BuildTdxV4Quote(SimTdReportBody(DefaultSimPlatform(), m.mrtd, m.rtmr, rd), qe_,
+                               attestation_key_);
 }
 
 struct SimAttester::State {

@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "attest/dcap/collateral.h"
+#include "attest/dcap/quote_writer.h"
 #include "attest/dcap/verify.h"
 #include "attest/eventlog/runtime_log.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "crypto/ec.h"
 #include "tee/attester.h"
-#include "tee/tdx_quote.h"
 
 namespace teecloud::tee {
 
@@ -68,7 +68,7 @@ class SimQuoteSigner {
   // Lower-case hex SHA-256 of the sim root certificate (DER).
   const std::string& root_fingerprint() const { return root_fingerprint_; }
 
-  SimQuoteSigner(crypto::EcPrivateKey attestation_key, QeCertification qe,
+  SimQuoteSigner(crypto::EcPrivateKey attestation_key, attest::dcap::QeCertification qe,
                  std::string root_fingerprint)
       : attestation_key_(std::move(attestation_key)),
         qe_(std::move(qe)),
@@ -76,7 +76,7 @@ class SimQuoteSigner {
 
  private:
   crypto::EcPrivateKey attestation_key_;
-  QeCertification qe_;
+  attest::dcap::QeCertification qe_;
   std::string root_fingerprint_;
 };
 

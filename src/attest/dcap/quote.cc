@@ -21,10 +21,6 @@
 namespace teecloud::attest::dcap {
 namespace {
 
-// [SGX]/[TDX] QE Certification Data types.
-constexpr uint16_t kCertDataPckChain = 5;          // concatenated PEM PCK chain (leaf first)
-constexpr uint16_t kCertDataQeReportCertData = 6;  // v4/v5 wrapper around QE report + type 5
-
 // The signature data layout below relies on ECDSA P-256 sizes (attestation key type 2).
 static_assert(sizeof(Quote::signature) == 64);        // r||s
 static_assert(sizeof(Quote::attestation_key) == 64);  // x||y
@@ -312,7 +308,7 @@ Result<Quote> ParseQuote(ByteView data) {
     // [TDX] A.3 Certification Data: in v4/v5 the QE report and the PCK chain are wrapped in a
     // certification data entry of type 6 (QE Report Certification Data).
     ASSIGN_OR_RETURN(uint16_t outer_type, a.U16Le("quote: certification data: type"));
-    if (outer_type != kCertDataQeReportCertData) {
+    if (outer_type != kCertDataTypeQeReport) {
       return InvalidArgument("quote: certification data: type " + Num(outer_type) +
                              ", expected 6 (QE report certification data)");
     }
@@ -391,7 +387,7 @@ OrderedJson QuoteToJson(const Quote& quote) {
   j["qe_auth_data"] = ToHex(quote.qe_auth_data);
   j["cert_data_type"] = quote.cert_data_type;
   j["cert_data_size"] = quote.cert_data.size();
-  if (quote.cert_data_type == kCertDataPckChain) {
+  if (quote.cert_data_type == kCertDataTypePckChain) {
     // Some QEs NUL-terminate the chain; the terminator is not part of the PEM text.
     std::string_view pem = AsStringView(quote.cert_data);
     while (!pem.empty() && pem.back() == '\0') pem.remove_suffix(1);

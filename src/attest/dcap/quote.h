@@ -30,6 +30,9 @@ inline constexpr size_t kTdx15ReportBodySize = 648;
 inline constexpr uint16_t kBodyTypeSgx = 1;
 inline constexpr uint16_t kBodyTypeTdx10 = 2;
 inline constexpr uint16_t kBodyTypeTdx15 = 3;
+// [SGX]/[TDX] QE Certification Data types (shared with quote_writer.h).
+inline constexpr uint16_t kCertDataTypePckChain = 5;  // concatenated PEM PCK chain (leaf first)
+inline constexpr uint16_t kCertDataTypeQeReport = 6;  // v4/v5 wrapper around QE report + type 5
 // Intel's QE vendor id 939a7233-f79c-4ca9-940a-0db3957f0607.
 inline constexpr std::array<uint8_t, 16> kIntelQeVendorId = {
     0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};

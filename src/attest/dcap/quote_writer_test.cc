@@ -1,14 +1,12 @@
-#include "tee/tdx_quote.h"
+#include "attest/dcap/quote_writer.h"
 
 #include <gtest/gtest.h>
 
 #include "crypto/hash.h"
 #include "testing/testing.h"
 
-namespace teecloud::tee {
+namespace teecloud::attest::dcap {
 namespace {
-
-namespace dcap = attest::dcap;
 
 template <size_t N>
 std::array<uint8_t, N> Filled(uint8_t seed) {
@@ -18,8 +16,8 @@ std::array<uint8_t, N> Filled(uint8_t seed) {
 }
 
 // Every field distinct, so a field written at the wrong offset cannot read back equal.
-dcap::TdxReportBody DistinctBody() {
-  dcap::TdxReportBody b;
+TdxReportBody DistinctBody() {
+  TdxReportBody b;
   b.tee_tcb_svn = Filled<16>(1);
   b.mr_seam = Filled<48>(20);
   b.mr_signer_seam = Filled<48>(70);
@@ -35,8 +33,8 @@ dcap::TdxReportBody DistinctBody() {
   return b;
 }
 
-dcap::SgxReportBody DistinctQeReport() {
-  dcap::SgxReportBody r;
+SgxReportBody DistinctQeReport() {
+  SgxReportBody r;
   r.cpu_svn = Filled<16>(3);
   r.misc_select = 0x01020304;
   r.isv_ext_prod_id = Filled<16>(33);
@@ -56,23 +54,23 @@ struct Keys {
   crypto::EcPrivateKey pck = *crypto::EcPrivateKey::Generate(crypto::Curve::kP256);
 };
 
-TEST(TdxQuoteTest, RoundTripsThroughParseQuote) {
+TEST(QuoteWriterTest, RoundTripsThroughParseQuote) {
   Keys k;
   const Bytes auth = {1, 2, 3, 4, 5};
   auto qe = MakeQeCertification(DistinctQeReport(), k.attestation.PublicKey(), auth, k.pck,
                                 "-----BEGIN CERTIFICATE-----\nnot parsed here\n");
   ASSERT_TRUE(qe.has_value()) << qe.error().ToString();
-  const dcap::TdxReportBody body = DistinctBody();
+  const TdxReportBody body = DistinctBody();
   auto quote = BuildTdxV4Quote(body, *qe, k.attestation);
   ASSERT_TRUE(quote.has_value()) << quote.error().ToString();
 
-  auto q = dcap::ParseQuote(*quote);
+  auto q = ParseQuote(*quote);
   ASSERT_TRUE(q.has_value()) << q.error().ToString();
   EXPECT_EQ(q->header.version, 4);
   EXPECT_EQ(q->header.attestation_key_type, 2);
-  EXPECT_EQ(q->header.tee_type, dcap::kTeeTypeTdx);
-  EXPECT_EQ(q->header.qe_vendor_id, dcap::kIntelQeVendorId);
-  EXPECT_EQ(q->body_type, dcap::kBodyTypeTdx10);
+  EXPECT_EQ(q->header.tee_type, kTeeTypeTdx);
+  EXPECT_EQ(q->header.qe_vendor_id, kIntelQeVendorId);
+  EXPECT_EQ(q->body_type, kBodyTypeTdx10);
   ASSERT_TRUE(q->tdx_body.has_value());
   const auto& b = *q->tdx_body;
   EXPECT_EQ(b.tee_tcb_svn, body.tee_tcb_svn);
@@ -124,7 +122,7 @@ TEST(TdxQuoteTest, RoundTripsThroughParseQuote) {
   EXPECT_TRUE(BytesEqual(ByteView(*quote).subspan(770, 384), q->qe_report_raw));
 }
 
-TEST(TdxQuoteTest, RejectsBadInputs) {
+TEST(QuoteWriterTest, RejectsBadInputs) {
   Keys k;
   auto p384 = *crypto::EcPrivateKey::Generate(crypto::Curve::kP384);
   EXPECT_FALSE(MakeQeCertification({}, p384.PublicKey(), {}, k.pck, "").has_value());
@@ -132,11 +130,11 @@ TEST(TdxQuoteTest, RejectsBadInputs) {
   EXPECT_FALSE(
       MakeQeCertification({}, k.attestation.PublicKey(), Bytes(70000, 0), k.pck, "").has_value());
   auto qe = *MakeQeCertification({}, k.attestation.PublicKey(), {}, k.pck, "x");
-  dcap::TdxReportBody tdx15 = DistinctBody();
+  TdxReportBody tdx15 = DistinctBody();
   tdx15.tee_tcb_svn2 = std::array<uint8_t, 16>{};
   tdx15.mr_service_td = std::array<uint8_t, 48>{};
   EXPECT_FALSE(BuildTdxV4Quote(tdx15, qe, k.attestation).has_value());
-  EXPECT_EQ(SerializeTdxReportBody(tdx15).size(), dcap::kTdx15ReportBodySize);
+  EXPECT_EQ(SerializeTdxReportBody(tdx15).size(), kTdx15ReportBodySize);
   EXPECT_FALSE(BuildTdxV4Quote(DistinctBody(), qe, p384).has_value());
   QeCertification short_report = qe;
   short_report.qe_report.pop_back();
@@ -144,10 +142,10 @@ TEST(TdxQuoteTest, RejectsBadInputs) {
 }
 
 // The serializers are byte-exact inverses of the parser on a real Intel quote.
-TEST(TdxQuoteTest, ReserializesARealQuote) {
+TEST(QuoteWriterTest, ReserializesARealQuote) {
   TEECLOUD_REQUIRE_VECTORS();
   const Bytes raw = testing::ReadVector("tdx/t1-dcapqvl-v4/quote.bin");
-  auto q = dcap::ParseQuote(raw);
+  auto q = ParseQuote(raw);
   ASSERT_TRUE(q.has_value());
   const Bytes region =
       Concat({SerializeQuoteHeader(q->header), SerializeTdxReportBody(*q->tdx_body)});
@@ -161,4 +159,4 @@ TEST(TdxQuoteTest, ReserializesARealQuote) {
 }
 
 }  // namespace
-}  // namespace teecloud::tee
+}  // namespace teecloud::attest::dcap

@@ -1,25 +1,23 @@
-#include "tee/tdx_quote.h"
+#include "attest/dcap/quote_writer.h"
 
 #include <limits>
 
 #include "crypto/hash.h"
 
-namespace teecloud::tee {
+namespace teecloud::attest::dcap {
 
-namespace dcap = attest::dcap;
-
-attest::dcap::QuoteHeader TdxV4QuoteHeader() {
-  dcap::QuoteHeader h;
+QuoteHeader TdxV4QuoteHeader() {
+  QuoteHeader h;
   h.version = 4;
-  h.attestation_key_type = dcap::kAttestationKeyTypeEcdsaP256;
-  h.tee_type = dcap::kTeeTypeTdx;
-  h.qe_vendor_id = dcap::kIntelQeVendorId;
+  h.attestation_key_type = kAttestationKeyTypeEcdsaP256;
+  h.tee_type = kTeeTypeTdx;
+  h.qe_vendor_id = kIntelQeVendorId;
   return h;
 }
 
 // [TDX] A.3 Quote Header: u16 version, u16 attestation key type, u32 TEE type, 2 x u16
 // reserved, QE vendor id (16), user data (20).
-Bytes SerializeQuoteHeader(const attest::dcap::QuoteHeader& h) {
+Bytes SerializeQuoteHeader(const QuoteHeader& h) {
   ByteWriter w;
   w.U16Le(h.version);
   w.U16Le(h.attestation_key_type);
@@ -28,12 +26,12 @@ Bytes SerializeQuoteHeader(const attest::dcap::QuoteHeader& h) {
   w.U16Le(h.pce_svn);
   w.Append(h.qe_vendor_id);
   w.Append(h.user_data);
-  TEECLOUD_CHECK(w.bytes().size() == dcap::kHeaderSize);
+  TEECLOUD_CHECK(w.bytes().size() == kHeaderSize);
   return w.Take();
 }
 
-// Offsets as in attest/dcap/quote.cc ParseSgxReportBody.
-Bytes SerializeSgxReportBody(const attest::dcap::SgxReportBody& b) {
+// Offsets as in quote.cc ParseSgxReportBody.
+Bytes SerializeSgxReportBody(const SgxReportBody& b) {
   ByteWriter w;
   w.Append(b.cpu_svn);          // 0
   w.U32Le(b.misc_select);       // 16
@@ -51,11 +49,11 @@ Bytes SerializeSgxReportBody(const attest::dcap::SgxReportBody& b) {
   w.Zeros(42);                  // 262 reserved4
   w.Append(b.isv_family_id);    // 304
   w.Append(b.report_data);      // 320
-  TEECLOUD_CHECK(w.bytes().size() == dcap::kSgxReportBodySize);
+  TEECLOUD_CHECK(w.bytes().size() == kSgxReportBodySize);
   return w.Take();
 }
 
-Bytes SerializeTdxReportBody(const attest::dcap::TdxReportBody& b) {
+Bytes SerializeTdxReportBody(const TdxReportBody& b) {
   ByteWriter w;
   w.Append(b.tee_tcb_svn);
   w.Append(b.mr_seam);
@@ -76,7 +74,7 @@ Bytes SerializeTdxReportBody(const attest::dcap::TdxReportBody& b) {
   return w.Take();
 }
 
-Result<QeCertification> MakeQeCertification(attest::dcap::SgxReportBody qe_report,
+Result<QeCertification> MakeQeCertification(SgxReportBody qe_report,
                                             const crypto::EcPublicKey& attestation_key,
                                             ByteView qe_auth_data,
                                             const crypto::EcPrivateKey& pck_key,
@@ -99,12 +97,12 @@ Result<QeCertification> MakeQeCertification(attest::dcap::SgxReportBody qe_repor
   return qe;
 }
 
-Result<Bytes> BuildTdxV4Quote(const attest::dcap::TdxReportBody& body, const QeCertification& qe,
+Result<Bytes> BuildTdxV4Quote(const TdxReportBody& body, const QeCertification& qe,
                               const crypto::EcPrivateKey& attestation_key) {
   if (body.tee_tcb_svn2 || body.mr_service_td) {
     return InvalidArgument("TDX v4 quote: TDX 1.5 body fields need a v5 quote");
   }
-  if (qe.qe_report.size() != dcap::kSgxReportBodySize || qe.qe_report_signature.size() != 64) {
+  if (qe.qe_report.size() != kSgxReportBodySize || qe.qe_report_signature.size() != 64) {
     return InvalidArgument("TDX v4 quote: QE report must be 384 bytes and its signature 64");
   }
   if (qe.qe_auth_data.size() > std::numeric_limits<uint16_t>::max()) {
@@ -144,4 +142,4 @@ Result<Bytes> BuildTdxV4Quote(const attest::dcap::TdxReportBody& body, const QeC
   return quote.Take();
 }
 
-}  // namespace teecloud::tee
+}  // namespace teecloud::attest::dcap
