@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all deps configure build test demo clean format bench fuzz test-sanitize
+.PHONY: all deps configure build test demo demo-down clean format bench fuzz test-sanitize
 
 all: build
 
@@ -25,8 +25,12 @@ build: deps configure
 test: build
 	bash scripts/test.sh $(BUILD_DIR)
 
+# Leaves the dev cloud running (node, engine, the hello app); demo-down removes all of it.
 demo: build
 	bash scripts/demo.sh $(BUILD_DIR)
+
+demo-down:
+	bash scripts/demo.sh down $(BUILD_DIR)
 
 bench: build
 	bash scripts/bench.sh $(BUILD_DIR)
@@ -41,8 +45,8 @@ clean:
 FUZZ_SECONDS ?= 30
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DTEECLOUD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build build-fuzz -j $(JOBS) --target quote_fuzz collateral_fuzz ccel_fuzz manifest_fuzz ratls_fuzz
-	for t in quote collateral ccel manifest ratls; do \
+	cmake --build build-fuzz -j $(JOBS) --target quote_fuzz collateral_fuzz ccel_fuzz manifest_fuzz ratls_fuzz secrets_fuzz
+	for t in quote collateral ccel manifest ratls secrets; do \
 	  mkdir -p build-fuzz/corpus/$$t && \
 	  build-fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus/$$t fuzz/corpus/$$t || exit 1; \
 	done

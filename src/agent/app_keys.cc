@@ -1,5 +1,6 @@
 #include "agent/app_keys.h"
 
+#include "crypto/aead.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
 #include "crypto/mac.h"
@@ -19,6 +20,8 @@ constexpr std::string_view kLabelGetKeySecp256k1 = "get-key/secp256k1";
 constexpr std::string_view kLabelGetKeyEd25519 = "get-key/ed25519";
 constexpr std::string_view kLabelAppCa = "app-ca/p256";
 constexpr std::string_view kLabelTlsKey = "tls-key/p256";
+constexpr std::string_view kLabelEnvEncrypt = "env-encrypt";
+constexpr std::string_view kLabelVolumeEncrypt = "volume-encrypt";
 
 void AppendPart(ByteWriter& w, ByteView part) {
   w.U32Be(static_cast<uint32_t>(part.size()));
@@ -138,6 +141,17 @@ Result<crypto::EcPrivateKey> AppKeys::AppCaKey() const { return DeriveP256(kLabe
 
 Result<crypto::EcPrivateKey> AppKeys::DeriveTlsKey(std::string_view path) const {
   return DeriveP256(kLabelTlsKey, AsBytes(path));
+}
+
+Result<crypto::X25519KeyPair> AppKeys::EnvKeyPair() const {
+  crypto::X25519KeyPair pair;
+  ASSIGN_OR_RETURN(pair.private_key, DeriveBytes(root_, kLabelEnvEncrypt, {}));
+  ASSIGN_OR_RETURN(pair.public_key, crypto::X25519PublicFromPrivate(pair.private_key));
+  return pair;
+}
+
+Result<crypto::SecretBytes> AppKeys::VolumeKey() const {
+  return DeriveBytes(root_, kLabelVolumeEncrypt, {});
 }
 
 }  // namespace teecloud::agent

@@ -13,6 +13,7 @@
 
 #include "base/bytes.h"
 #include "base/error.h"
+#include "crypto/aead.h"
 #include "crypto/ec.h"
 #include "crypto/secret.h"
 
@@ -67,6 +68,12 @@ class AppKeys {
   Result<crypto::EcPrivateKey> AppCaKey() const;
   // A P-256 TLS key for /GetTlsKey requests that name a path.
   Result<crypto::EcPrivateKey> DeriveTlsKey(std::string_view path) const;
+  // The app's env-encryption key pair (src/secrets/): owners seal deployment secrets to the
+  // public half; only the agent, holding the root key, opens them. The private key is
+  // DeriveBytes(root, "env-encrypt", {}) (any 32 bytes are an X25519 scalar, RFC 7748 §5).
+  Result<crypto::X25519KeyPair> EnvKeyPair() const;
+  // The 32-byte key of the app's encrypted volumes (app_runner.h). Never leaves the agent.
+  Result<crypto::SecretBytes> VolumeKey() const;
 
  private:
   AppKeys() = default;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/aead.h"
 #include "crypto/ed25519.h"
 #include "crypto/secp256k1.h"
 
@@ -135,6 +136,43 @@ TEST(AppKeysTest, TlsAndCaKeysAreDeterministicAndSeparated) {
   EXPECT_EQ(t1->PublicKey().RawPoint(), t2->PublicKey().RawPoint());
   EXPECT_NE(t1->PublicKey().RawPoint(), t3->PublicKey().RawPoint());
   EXPECT_NE(t1->PublicKey().RawPoint(), ca1->PublicKey().RawPoint());
+}
+
+// The env-encryption key (src/secrets/). Known answer computed independently: the private key
+// with Python hmac/hashlib from the README's scheme (label "env-encrypt", no components), the
+// public key with @noble/curves' x25519.getPublicKey.
+TEST(AppKeysTest, EnvKeyPairKnownAnswerAndSeparation) {
+  auto keys = AppKeys::FromRootKey(Root(1));
+  ASSERT_TRUE(keys.has_value());
+  auto env = keys->EnvKeyPair();
+  ASSERT_TRUE(env.has_value()) << env.error().ToString();
+  EXPECT_EQ(KeyHex(env->private_key),
+            "8c82accfe3f56f0674664293607106dcdfc087a5f24a0c736b1ddbcf81b0dc1a");
+  EXPECT_EQ(ToHex(env->public_key),
+            "06962368ffcfead4c55695c7b3e5d67278c96ffd6a59542d6cbd7eac740e2856");
+
+  // Deterministic, and the public half belongs to the private half.
+  auto again = keys->EnvKeyPair();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(KeyHex(again->private_key), KeyHex(env->private_key));
+  EXPECT_EQ(ToHex(*crypto::X25519PublicFromPrivate(env->private_key)), ToHex(env->public_key));
+
+  // Another app (root) gets another key; the env key is not any other derived secret.
+  auto other = AppKeys::FromRootKey(Root(2));
+  ASSERT_TRUE(other.has_value());
+  auto other_env = other->EnvKeyPair();
+  ASSERT_TRUE(other_env.has_value());
+  EXPECT_NE(ToHex(other_env->public_key), ToHex(env->public_key));
+  EXPECT_NE(KeyHex(env->private_key), KeyHex(keys->k256_key()));
+  EXPECT_NE(KeyHex(env->private_key), KeyHex(*keys->DeriveKey("", KeyAlgorithm::kEd25519)));
+
+  // A sender's ephemeral key agrees with it (what a sealed env relies on).
+  crypto::FakeRandom random(3);
+  crypto::X25519KeyPair sender = crypto::X25519Generate(random);
+  auto s1 = crypto::X25519(sender.private_key, env->public_key);
+  auto s2 = crypto::X25519(env->private_key, sender.public_key);
+  ASSERT_TRUE(s1 && s2);
+  EXPECT_EQ(KeyHex(*s1), KeyHex(*s2));
 }
 
 }  // namespace

@@ -38,7 +38,9 @@ std::u16string ToUtf16(const std::string& s) {
   return out;
 }
 
-void AppendString(std::string& out, const std::string& s) {
+}  // namespace
+
+void AppendJsonStringLiteral(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char ch : s) {
@@ -64,11 +66,13 @@ void AppendString(std::string& out, const std::string& s) {
   out += '"';
 }
 
+namespace {
+
 Status Append(std::string& out, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; return OkStatus();
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return OkStatus();
-    case Json::value_t::string: AppendString(out, v.get_ref<const std::string&>()); return OkStatus();
+    case Json::value_t::string: AppendJsonStringLiteral(out, v.get_ref<const std::string&>()); return OkStatus();
     case Json::value_t::number_integer: {
       int64_t i = v.get<int64_t>();
       if (i > (int64_t{1} << 53) || i < -(int64_t{1} << 53)) {
@@ -112,7 +116,7 @@ Status Append(std::string& out, const Json& v) {
       for (const auto& [k16, it] : members) {
         if (!first) out += ',';
         first = false;
-        AppendString(out, it.key());
+        AppendJsonStringLiteral(out, it.key());
         out += ':';
         RETURN_IF_ERROR(Append(out, it.value()));
       }
