@@ -31,12 +31,51 @@ const std::string* LookupVar(const std::string& name, const ParseOptions& option
   return it == options.env.end() ? nullptr : &it->second;
 }
 
-Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& options,
-                                  std::vector<std::string>& warnings, int depth);
+// A secret is a name in secret_env_names that is also visible (allowed and present): one that
+// is unset cannot put a value anywhere.
+bool IsSecret(const std::string& name, const ParseOptions& options) {
+  return options.secret_env_names.contains(name) && LookupVar(name, options) != nullptr;
+}
 
-// Parses "${...}" starting after "${"; `pos` ends after the closing brace.
+// Output text of one interpolation that depends on a secret variable: [begin, end) of the
+// interpolated string. Every reference to a secret taints the whole output of its expression,
+// including `${S:+alt}` and `${S:-default}` (they reveal whether S is set or empty).
+struct SecretSpan {
+  std::string name;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+void AppendSpans(std::vector<SecretSpan>* to, std::vector<SecretSpan>& from, size_t offset) {
+  if (to == nullptr) return;
+  for (auto& s : from)
+    to->push_back(SecretSpan{std::move(s.name), s.begin + offset, s.end + offset});
+}
+
+Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& options,
+                                  std::vector<std::string>& warnings, int depth,
+                                  std::vector<SecretSpan>* spans);
+
+// Parses "${...}" starting after "${"; `pos` ends after the closing brace. `spans` (relative to
+// the returned text) receives what depends on secrets.
+Result<std::string> BracedValue(std::string_view text, size_t& pos, const ParseOptions& options,
+                                std::vector<std::string>& warnings, int depth,
+                                std::vector<SecretSpan>* spans, std::string& name);
+
 Result<std::string> Braced(std::string_view text, size_t& pos, const ParseOptions& options,
-                           std::vector<std::string>& warnings, int depth) {
+                           std::vector<std::string>& warnings, int depth,
+                           std::vector<SecretSpan>* spans) {
+  std::string name;
+  std::vector<SecretSpan> inner;
+  ASSIGN_OR_RETURN(std::string out, BracedValue(text, pos, options, warnings, depth, &inner, name));
+  if (IsSecret(name, options)) inner.push_back(SecretSpan{name, 0, out.size()});
+  AppendSpans(spans, inner, 0);
+  return out;
+}
+
+Result<std::string> BracedValue(std::string_view text, size_t& pos, const ParseOptions& options,
+                                std::vector<std::string>& warnings, int depth,
+                                std::vector<SecretSpan>* spans, std::string& name) {
   // Find the matching brace (defaults may nest ${...}).
   size_t level = 1, end = pos;
   for (; end < text.size(); ++end) {
@@ -57,7 +96,7 @@ Result<std::string> Braced(std::string_view text, size_t& pos, const ParseOption
   pos = end + 1;
   size_t n = 0;
   while (n < inner.size() && IsNameChar(inner[n])) ++n;
-  const std::string name(inner.substr(0, n));
+  name = std::string(inner.substr(0, n));
   if (name.empty() || !IsNameStart(name[0])) {
     return InvalidArgument("invalid interpolation: bad variable name in ${" + std::string(inner) +
                            "}");
@@ -81,14 +120,14 @@ Result<std::string> Braced(std::string_view text, size_t& pos, const ParseOption
   switch (op) {
     case '-':
       if (set) return *value;
-      return InterpolateAt(word, options, warnings, depth + 1);
+      return InterpolateAt(word, options, warnings, depth + 1, spans);
     case '?':
       if (set) return *value;
       return InvalidArgument("required variable " + name + " is " +
                              (value ? "empty" : "not set (or not allowed)") +
                              (word.empty() ? std::string() : ": " + std::string(word)));
     case '+':
-      if (set) return InterpolateAt(word, options, warnings, depth + 1);
+      if (set) return InterpolateAt(word, options, warnings, depth + 1, spans);
       return std::string();
     default:
       return InvalidArgument("invalid interpolation: unknown operator in ${" + std::string(inner) +
@@ -97,7 +136,8 @@ Result<std::string> Braced(std::string_view text, size_t& pos, const ParseOption
 }
 
 Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& options,
-                                  std::vector<std::string>& warnings, int depth) {
+                                  std::vector<std::string>& warnings, int depth,
+                                  std::vector<SecretSpan>* spans) {
   if (depth > 8) return InvalidArgument("invalid interpolation: nested too deeply");
   std::string out;
   size_t i = 0;
@@ -118,7 +158,9 @@ Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& opt
       i += 2;
     } else if (next == '{') {
       size_t pos = i + 2;
-      ASSIGN_OR_RETURN(std::string v, Braced(text, pos, options, warnings, depth));
+      std::vector<SecretSpan> inner;
+      ASSIGN_OR_RETURN(std::string v, Braced(text, pos, options, warnings, depth, &inner));
+      AppendSpans(spans, inner, out.size());
       out += v;
       i = pos;
     } else if (IsNameStart(next)) {
@@ -126,6 +168,9 @@ Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& opt
       while (j < text.size() && IsNameChar(text[j])) ++j;
       const std::string name(text.substr(i + 1, j - i - 1));
       if (const std::string* v = LookupVar(name, options)) {
+        if (spans != nullptr && IsSecret(name, options)) {
+          spans->push_back(SecretSpan{name, out.size(), out.size() + v->size()});
+        }
         out += *v;
       } else {
         AddWarning(warnings, "variable " + name +
@@ -140,58 +185,132 @@ Result<std::string> InterpolateAt(std::string_view text, const ParseOptions& opt
   return out;
 }
 
-Result<Json> Convert(const YAML::Node& n, const ParseOptions& options,
-                     std::vector<std::string>& warnings, const std::string& path, int depth) {
+// One scalar whose interpolated value depends on a secret.
+struct SecretUse {
+  // Where the value ends up in the converted tree: mapping keys, and "[i]" for list items.
+  // Values merged with "<<" are recorded under the key they are merged into.
+  std::vector<std::string> where;
+  std::vector<SecretSpan> spans;
+  size_t first_eq = std::string::npos;  // the value's first '=' (list-form environment)
+};
+
+struct ConvertState {
+  const ParseOptions& options;
+  std::vector<std::string>& warnings;
+  std::vector<std::string> where;  // components of the node being converted
+  std::vector<SecretUse> secret_uses;
+};
+
+// "services.web.command[0]" from {"services", "web", "command", "[0]"}.
+std::string JoinPath(const std::vector<std::string>& where) {
+  std::string out;
+  for (const auto& c : where) {
+    if (!out.empty() && c[0] != '[') out += '.';
+    out += c;
+  }
+  return out;
+}
+
+Result<Json> Convert(const YAML::Node& n, ConvertState& state, const std::string& path, int depth) {
   if (depth > 32) return InvalidArgument(path + ": nesting deeper than 32");
   switch (n.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
       return Json(nullptr);
     case YAML::NodeType::Scalar: {
-      auto v = InterpolateAt(n.Scalar(), options, warnings, 0);
+      std::vector<SecretSpan> spans;
+      auto v = InterpolateAt(n.Scalar(), state.options, state.warnings, 0, &spans);
       if (!v.has_value()) return tl::unexpected(v.error().WithContext(path));
+      if (!spans.empty()) {
+        state.secret_uses.push_back(SecretUse{state.where, std::move(spans), v->find('=')});
+      }
       return Json(std::move(*v));
     }
     case YAML::NodeType::Sequence: {
       Json arr = Json::array();
       size_t i = 0;
       for (const auto& e : n) {
-        ASSIGN_OR_RETURN(Json v, Convert(e, options, warnings,
-                                         path + "[" + std::to_string(i++) + "]", depth + 1));
-        arr.push_back(std::move(v));
+        const std::string index = "[" + std::to_string(i++) + "]";
+        state.where.push_back(index);
+        auto v = Convert(e, state, path + index, depth + 1);
+        state.where.pop_back();
+        if (!v.has_value()) return v;
+        arr.push_back(std::move(*v));
       }
       return arr;
     }
     case YAML::NodeType::Map: {
       Json obj = Json::object();
       Json merged = Json::object();  // from "<<": explicit keys win
+      // Secret uses inside merge sources, with (occurrence of "<<", source index) each; kept
+      // below only for the keys actually merged.
+      const size_t level = state.where.size();
+      std::vector<std::pair<std::pair<int, size_t>, SecretUse>> merge_uses;
+      std::map<std::string, std::pair<int, size_t>> merged_from;
+      int merge_occurrence = 0;
       for (const auto& kv : n) {
         if (!kv.first.IsScalar()) return InvalidArgument(path + ": non-scalar mapping key");
         const std::string key = kv.first.Scalar();
         const std::string child = path.empty() ? key : path + "." + key;
-        ASSIGN_OR_RETURN(Json v, Convert(kv.second, options, warnings, child, depth + 1));
+        const size_t uses_before = state.secret_uses.size();
+        state.where.push_back(key);
+        auto converted = Convert(kv.second, state, child, depth + 1);
+        state.where.pop_back();
+        if (!converted.has_value()) return converted;
+        Json v = std::move(*converted);
         if (key == "<<") {
+          const int occurrence = merge_occurrence++;
           std::vector<Json> sources;
           if (v.is_object())
             sources.push_back(v);
           else if (v.is_array())
             sources.assign(v.begin(), v.end());
-          for (const auto& s : sources) {
-            if (!s.is_object()) return InvalidArgument(child + ": merge source is not a mapping");
-            for (auto it = s.begin(); it != s.end(); ++it) {
-              if (!merged.contains(it.key())) merged[it.key()] = it.value();
+          for (size_t si = 0; si < sources.size(); ++si) {
+            const Json& src = sources[si];
+            if (!src.is_object()) {
+              return InvalidArgument(child + ": merge source is not a mapping");
+            }
+            for (auto it = src.begin(); it != src.end(); ++it) {
+              if (!merged.contains(it.key())) {
+                merged[it.key()] = it.value();
+                merged_from[it.key()] = {occurrence, si};
+              }
             }
           }
           if (!v.is_object() && !v.is_array()) {
             return InvalidArgument(child + ": merge source is not a mapping");
           }
+          for (size_t u = uses_before; u < state.secret_uses.size(); ++u) {
+            SecretUse use = std::move(state.secret_uses[u]);
+            // {..., "<<", [("[i]",)] key, ...} → {..., key, ...}
+            size_t key_at = level + 1;
+            size_t source = 0;
+            if (v.is_array()) {
+              if (use.where.size() <= key_at) continue;
+              const std::string& index = use.where[key_at];
+              std::from_chars(index.data() + 1, index.data() + index.size() - 1, source);
+              ++key_at;
+            }
+            if (use.where.size() <= key_at) continue;
+            use.where.erase(use.where.begin() + level, use.where.begin() + key_at);
+            merge_uses.push_back({{occurrence, source}, std::move(use)});
+          }
+          state.secret_uses.resize(uses_before);
           continue;
         }
         if (obj.contains(key)) return InvalidArgument(child + ": duplicate key");
         obj[key] = std::move(v);
       }
+      std::set<std::string> explicit_keys;
+      for (auto it = obj.begin(); it != obj.end(); ++it) explicit_keys.insert(it.key());
       for (auto it = merged.begin(); it != merged.end(); ++it) {
         if (!obj.contains(it.key())) obj[it.key()] = it.value();
+      }
+      for (auto& [origin, use] : merge_uses) {
+        // Only merged values that made it into the mapping count; overridden ones are unused.
+        const std::string& key = use.where[level];
+        if (explicit_keys.contains(key) || merged_from.at(key) != origin) continue;
+        state.secret_uses.push_back(std::move(use));
       }
       return obj;
     }
@@ -336,12 +455,23 @@ Result<std::vector<std::string>> CommandValue(const Json& v, const std::string& 
 }
 
 // "KEY=value" list or mapping → map; entries without a value come from the allowed env.
+// `secret_items`: the entries (mapping keys, or "[i]" for list items) whose value used a
+// secret; their keys go to `secret_keys`, as do pass-through entries of a secret variable.
 Status ParseEnvironment(const Json& v, const std::string& path, const ParseOptions& options,
-                        std::map<std::string, std::string>& out,
+                        const std::set<std::string>& secret_items,
+                        std::map<std::string, std::string>& out, std::set<std::string>& secret_keys,
                         std::vector<std::string>& warnings) {
+  const auto assign = [&](const std::string& key, std::string value, bool secret) {
+    out[key] = std::move(value);
+    if (secret) {
+      secret_keys.insert(key);
+    } else {
+      secret_keys.erase(key);  // a later plain entry replaced it
+    }
+  };
   const auto pass_through = [&](const std::string& key) {
     if (const std::string* val = LookupVar(key, options)) {
-      out[key] = *val;
+      assign(key, *val, IsSecret(key, options));
     } else {
       AddWarning(warnings,
                  path + ": " + key + " has no value and is not set (or not allowed); left out");
@@ -354,7 +484,7 @@ Status ParseEnvironment(const Json& v, const std::string& path, const ParseOptio
         pass_through(it.key());
       } else {
         ASSIGN_OR_RETURN(std::string s, AsString(it.value(), Path(path, it.key())));
-        out[it.key()] = std::move(s);
+        assign(it.key(), std::move(s), secret_items.contains(it.key()));
       }
     }
     return OkStatus();
@@ -367,7 +497,8 @@ Status ParseEnvironment(const Json& v, const std::string& path, const ParseOptio
       if (eq == std::string::npos) {
         pass_through(s);
       } else {
-        out[s.substr(0, eq)] = s.substr(eq + 1);
+        assign(s.substr(0, eq), s.substr(eq + 1),
+               secret_items.contains("[" + std::to_string(i) + "]"));
       }
     }
     return OkStatus();
@@ -600,7 +731,8 @@ std::string IgnoredNote(const std::string& key) {
 }
 
 Status ParseService(const std::string& name, const Json& v, const ParseOptions& options,
-                    ServiceSpec& s, std::vector<std::string>& warnings) {
+                    const std::set<std::string>& secret_env_items, ServiceSpec& s,
+                    std::vector<std::string>& warnings) {
   const std::string path = "services." + name;
   if (!ValidServiceName(name)) {
     return InvalidArgument(path +
@@ -632,7 +764,8 @@ Status ParseService(const std::string& name, const Json& v, const ParseOptions& 
       ASSIGN_OR_RETURN(s.entrypoint, CommandValue(val, kp));
     } else if (k == "environment") {
       if (!val.is_null())
-        RETURN_IF_ERROR(ParseEnvironment(val, kp, options, s.environment, warnings));
+        RETURN_IF_ERROR(ParseEnvironment(val, kp, options, secret_env_items, s.environment,
+                                         s.secret_environment, warnings));
     } else if (k == "env_file") {
       return InvalidArgument(kp +
                              ": env_file is not supported: secrets reach the app encrypted "
@@ -875,11 +1008,57 @@ Status Validate(ComposeFile& file) {
   return OkStatus();
 }
 
+// Secrets may feed only `environment` values; anything else that used one is refused here,
+// before any other check can quote a value in an error or a warning. Returns, per service, the
+// environment entries (mapping key or "[i]") whose value used a secret. Extension fields (x-*)
+// are discarded unread, so a secret in an anchor defined there is fine.
+Result<std::map<std::string, std::set<std::string>>> CheckSecretUses(
+    const std::vector<SecretUse>& uses, const Json& root) {
+  std::map<std::string, std::set<std::string>> env_items;
+  const bool v1 = root.is_object() && !root.contains("services") && !root.contains("version");
+  const size_t service_depth = v1 ? 1 : 2;
+  for (const auto& use : uses) {
+    const auto& w = use.where;
+    if (w.empty() || w[0].rfind("x-", 0) == 0) continue;
+    std::set<std::string> names;
+    for (const auto& span : use.spans) names.insert(span.name);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    const std::string what =
+        names.size() == 1 ? "the secret variable " + list : "the secret variables " + list;
+    const bool in_service = w.size() > service_depth && (v1 || w[0] == "services");
+    if (in_service) {
+      const std::vector<std::string> rest(w.begin() + service_depth, w.end());
+      if (rest[0].rfind("x-", 0) == 0) continue;
+      if (rest[0] == "environment" && rest.size() == 2) {
+        if (rest[1][0] == '[') {
+          // "KEY=value": the secret must not reach the key (which the engine stores).
+          const bool value_only =
+              use.first_eq != std::string::npos &&
+              std::all_of(use.spans.begin(), use.spans.end(),
+                          [&](const SecretSpan& sp) { return sp.begin > use.first_eq; });
+          if (!value_only) {
+            return InvalidArgument(JoinPath(w) + ": " + what +
+                                   " may only be used in the value of an environment entry "
+                                   "(after KEY=)");
+          }
+        }
+        env_items[w[service_depth - 1]].insert(rest[1]);
+        continue;
+      }
+    }
+    return InvalidArgument(JoinPath(w) + ": " + what +
+                           " may only be used in environment values: the engine stores "
+                           "everything else in plain text");
+  }
+  return env_items;
+}
+
 }  // namespace
 
 Result<std::string> Interpolate(std::string_view text, const ParseOptions& options,
                                 std::vector<std::string>& warnings) {
-  return InterpolateAt(text, options, warnings, 0);
+  return InterpolateAt(text, options, warnings, 0, nullptr);
 }
 
 Result<std::vector<std::string>> SplitCommandLine(std::string_view text) {
@@ -1067,11 +1246,13 @@ Result<ComposeFile> ParseComposeFile(std::string_view yaml, const ParseOptions& 
   if (!node.has_value()) return tl::unexpected(node.error().WithContext("compose file"));
   ComposeFile file;
   Json root;
+  ConvertState state{options, file.warnings, {}, {}};
   try {
-    ASSIGN_OR_RETURN(root, Convert(*node, options, file.warnings, "", 0));
+    ASSIGN_OR_RETURN(root, Convert(*node, state, "", 0));
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("compose file: ") + e.what());
   }
+  ASSIGN_OR_RETURN(const auto secret_env_items, CheckSecretUses(state.secret_uses, root));
   if (!root.is_object())
     return InvalidArgument("compose file: expected a mapping at the top level");
 
@@ -1115,7 +1296,11 @@ Result<ComposeFile> ParseComposeFile(std::string_view yaml, const ParseOptions& 
   }
   for (auto it = services->begin(); it != services->end(); ++it) {
     ServiceSpec s;
-    RETURN_IF_ERROR(ParseService(it.key(), it.value(), options, s, file.warnings));
+    const auto items = secret_env_items.find(it.key());
+    RETURN_IF_ERROR(
+        ParseService(it.key(), it.value(), options,
+                     items == secret_env_items.end() ? std::set<std::string>() : items->second, s,
+                     file.warnings));
     file.services[it.key()] = std::move(s);
   }
   RETURN_IF_ERROR(Validate(file));

@@ -62,6 +62,9 @@ struct ServiceSpec {
   std::string user;
   std::string hostname;
   std::map<std::string, std::string> labels;
+  // Keys of `environment` whose value used a secret variable (ParseOptions::secret_env_names).
+  // The runner keeps their values out of the engine's container configuration.
+  std::set<std::string> secret_environment;
   bool tty = false;
   bool stdin_open = false;
   bool init = false;
@@ -88,6 +91,14 @@ struct ParseOptions {
   std::map<std::string, std::string> env;
   // Only these names of `env` are visible; any other name counts as unset.
   std::set<std::string> allowed_env_names;
+  // Names of `env` whose values are secrets (decrypted inside the CVM). They may be used only in
+  // `environment` values (right of "KEY=" in the list form) and `environment` entries given
+  // without a value; anywhere else is an error that names the path and the variable, never its
+  // value (x-* extension fields, which are discarded unread, may hold them, e.g. in an anchor
+  // that `environment` refers to). Any reference counts, including ${S:+alt} and ${S:-d}. A
+  // name that is not allowed or not in `env` counts as unset, as before. Entries that used one
+  // are listed in ServiceSpec::secret_environment. Warnings and errors never quote a value.
+  std::set<std::string> secret_env_names;
   // Refuses files larger than this.
   size_t max_bytes = 1 << 20;
 };

@@ -568,5 +568,222 @@ TEST(ComposeFileTest, MalformedYamlAndShapes) {
   EXPECT_THAT(MustFail("services:\n  a: {image: x}\n", small).message, HasSubstr("larger"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Secret variables (ParseOptions::secret_env_names).
+
+constexpr char kSecretValue[] = "s3cr3t-VALUE-7f1c";
+constexpr char kOtherSecretValue[] = "0ther=secret-VALUE-9a2e";  // contains '='
+
+ParseOptions SecretOptions() {
+  ParseOptions o;
+  o.env = {{"API_KEY", kSecretValue},
+           {"TOKEN", kOtherSecretValue},
+           {"PLAIN", "plain-value"},
+           {"UNLISTED", "u"}};
+  o.allowed_env_names = {"API_KEY", "TOKEN", "PLAIN", "ABSENT_SECRET"};
+  o.secret_env_names = {"API_KEY", "TOKEN", "ABSENT_SECRET", "UNLISTED"};
+  return o;
+}
+
+// Every warning and error the parser produced for `yaml` (none may quote a secret's value).
+std::vector<std::string> Messages(std::string_view yaml, const ParseOptions& o) {
+  auto r = ParseComposeFile(yaml, o);
+  if (!r.has_value()) return {r.error().ToString()};
+  return r->warnings;
+}
+
+TEST(ComposeFileSecretsTest, EnvironmentEntriesThatUseSecretsAreListed) {
+  ComposeFile f = MustParse(R"(
+services:
+  a:
+    image: x
+    environment:
+      API_KEY: ${API_KEY}
+      URL: "https://example.org/?key=$API_KEY&v=1"
+      DEFAULTED: ${NOT_SET:-${TOKEN}}
+      TOKEN:
+      PLAIN_ONLY: ${PLAIN}
+      ABSENT: ${ABSENT_SECRET:-fallback}
+      LITERAL: "$${API_KEY}"
+  b:
+    image: x
+    environment:
+      - API_KEY
+      - K=${TOKEN}
+      - K2=prefix-${API_KEY:+is-set}
+      - REPLACED=${API_KEY}
+      - REPLACED=plain
+      - PLAIN=$PLAIN
+)",
+                            SecretOptions());
+  const ServiceSpec& a = f.services.at("a");
+  EXPECT_THAT(a.secret_environment, ElementsAre("API_KEY", "DEFAULTED", "TOKEN", "URL"));
+  EXPECT_EQ(a.environment.at("API_KEY"), kSecretValue);
+  EXPECT_EQ(a.environment.at("URL"),
+            std::string("https://example.org/?key=") + kSecretValue + "&v=1");
+  EXPECT_EQ(a.environment.at("DEFAULTED"), kOtherSecretValue);
+  EXPECT_EQ(a.environment.at("TOKEN"), kOtherSecretValue);
+  EXPECT_EQ(a.environment.at("PLAIN_ONLY"), "plain-value");
+  EXPECT_EQ(a.environment.at("ABSENT"), "fallback");  // a secret that is not set taints nothing
+  EXPECT_EQ(a.environment.at("LITERAL"), "${API_KEY}");
+  const ServiceSpec& b = f.services.at("b");
+  EXPECT_THAT(b.secret_environment, ElementsAre("API_KEY", "K", "K2"));
+  EXPECT_EQ(b.environment.at("K"), kOtherSecretValue);
+  EXPECT_EQ(b.environment.at("K2"), "prefix-is-set");
+  EXPECT_EQ(b.environment.at("REPLACED"), "plain");
+  EXPECT_EQ(b.environment.at("PLAIN"), "plain-value");
+
+  // Without secret names, the same file has no secret entries (behaviour as before).
+  ParseOptions plain = SecretOptions();
+  plain.secret_env_names.clear();
+  ComposeFile g = MustParse(
+      "services:\n  a: {image: x, command: \"echo ${API_KEY}\", "
+      "environment: {K: \"${API_KEY}\"}}\n",
+      plain);
+  EXPECT_TRUE(g.services.at("a").secret_environment.empty());
+  EXPECT_THAT(*g.services.at("a").command, ElementsAre("echo", kSecretValue));
+}
+
+TEST(ComposeFileSecretsTest, SecretsThroughAnchorsAndMergeKeys) {
+  ComposeFile f = MustParse(R"(
+x-env: &env
+  API_KEY: ${API_KEY}
+  SHARED: ${TOKEN}
+x-base: &base
+  image: x
+  environment:
+    FROM_BASE: ${API_KEY}
+services:
+  one:
+    <<: *base
+  two:
+    image: x
+    environment: *env
+  three:
+    image: x
+    environment:
+      <<: *env
+      SHARED: overridden
+  four:
+    <<: *base
+    environment:
+      OWN: plain
+)",
+                            SecretOptions());
+  EXPECT_THAT(f.services.at("one").secret_environment, ElementsAre("FROM_BASE"));
+  EXPECT_THAT(f.services.at("two").secret_environment, ElementsAre("API_KEY", "SHARED"));
+  EXPECT_THAT(f.services.at("three").secret_environment, ElementsAre("API_KEY"));
+  EXPECT_EQ(f.services.at("three").environment.at("SHARED"), "overridden");
+  EXPECT_TRUE(f.services.at("four").secret_environment.empty());
+  EXPECT_FALSE(f.services.at("four").environment.contains("FROM_BASE"));
+}
+
+TEST(ComposeFileSecretsTest, SecretsOutsideEnvironmentValuesAreRefused) {
+  const ParseOptions o = SecretOptions();
+  struct Case {
+    std::string yaml;
+    std::string path;
+    std::string variable;
+  };
+  const std::vector<Case> cases = {
+      {"services:\n  a: {image: x, command: \"echo ${API_KEY}\"}\n", "services.a.command",
+       "API_KEY"},
+      {"services:\n  a: {image: x, command: [sh, -c, \"echo $TOKEN\"]}\n", "services.a.command[2]",
+       "TOKEN"},
+      {"services:\n  a: {image: x, entrypoint: \"${API_KEY}\"}\n", "services.a.entrypoint",
+       "API_KEY"},
+      {"services:\n  a: {image: \"x:${API_KEY}\"}\n", "services.a.image", "API_KEY"},
+      {"services:\n  a: {image: x, labels: {k: \"${API_KEY}\"}}\n", "services.a.labels.k",
+       "API_KEY"},
+      {"services:\n  a: {image: x, labels: [\"k=${API_KEY}\"]}\n", "services.a.labels[0]",
+       "API_KEY"},
+      {"services:\n  a: {image: x, ports: [\"${API_KEY}:80\"]}\n", "services.a.ports[0]",
+       "API_KEY"},
+      {"services:\n  a: {image: x, volumes: [\"data:/${API_KEY}\"]}\nvolumes: {data: }\n",
+       "services.a.volumes[0]", "API_KEY"},
+      {"services:\n  a: {image: x, working_dir: \"/${API_KEY}\"}\n", "services.a.working_dir",
+       "API_KEY"},
+      {"services:\n  a: {image: x, user: \"${API_KEY}\"}\n", "services.a.user", "API_KEY"},
+      {"services:\n  a: {image: x, hostname: \"${API_KEY}\"}\n", "services.a.hostname", "API_KEY"},
+      {"services:\n  a: {image: x, healthcheck: {test: \"curl ${API_KEY}\"}}\n",
+       "services.a.healthcheck.test", "API_KEY"},
+      {"services:\n  a: {image: x, unknown_key: \"${API_KEY}\"}\n", "services.a.unknown_key",
+       "API_KEY"},
+      {"services:\n  a: {image: x, command: \"${API_KEY:+yes}\"}\n", "services.a.command",
+       "API_KEY"},
+      {"services:\n  a: {image: x, command: \"${UNSET_VAR:-${API_KEY}}\"}\n", "services.a.command",
+       "API_KEY"},
+      {"name: \"${API_KEY}\"\nservices:\n  a: {image: x}\n", "name", "API_KEY"},
+      {"services:\n  a: {image: x}\nvolumes:\n  v: {driver: \"${API_KEY}\"}\n", "volumes.v.driver",
+       "API_KEY"},
+      {"a:\n  image: x\n  command: echo ${API_KEY}\n", "a.command", "API_KEY"},  // v1
+      {"x-cmd: &cmd [echo, \"${API_KEY}\"]\nservices:\n  a: {image: x, command: *cmd}\n",
+       "services.a.command[1]", "API_KEY"},
+      {"x-b: &b {image: x, command: \"${TOKEN}\"}\nservices:\n  a: {<<: *b}\n",
+       "services.a.command", "TOKEN"},
+      // List-form environment: the secret must stay right of "KEY=".
+      {"services:\n  a: {image: x, environment: [\"${API_KEY}=v\"]}\n", "services.a.environment[0]",
+       "API_KEY"},
+      {"services:\n  a: {image: x, environment: [\"${TOKEN}\"]}\n",  // its value has a '='
+       "services.a.environment[0]", "TOKEN"},
+      {"services:\n  a: {image: x, environment: {K: [\"${API_KEY}\"]}}\n",
+       "services.a.environment.K[0]", "API_KEY"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    Error e = MustFail(c.yaml, o);
+    EXPECT_EQ(e.code, Code::kInvalidArgument);
+    EXPECT_THAT(e.message, HasSubstr(c.path + ": the secret variable " + c.variable));
+    EXPECT_THAT(e.message, ::testing::Not(HasSubstr(kSecretValue)));
+    EXPECT_THAT(e.message, ::testing::Not(HasSubstr(kOtherSecretValue)));
+  }
+
+  // Unused places are fine: extension fields, and a merged value that is overridden.
+  MustParse("x-note: \"${API_KEY}\"\nservices:\n  a: {image: x, x-mine: \"${API_KEY}\"}\n", o);
+  MustParse(
+      "x-b: &b {image: x, command: \"${API_KEY}\"}\n"
+      "services:\n  a: {<<: *b, command: plain}\n",
+      o);
+  // A name listed as secret but not allowed counts as unset, as before.
+  ComposeFile f = MustParse("services:\n  a: {image: x, command: \"echo ${UNLISTED}\"}\n", o);
+  EXPECT_THAT(*f.services.at("a").command, ElementsAre("echo"));
+}
+
+TEST(ComposeFileSecretsTest, NoWarningOrErrorQuotesASecretValue) {
+  const ParseOptions o = SecretOptions();
+  const std::vector<std::string> files = {
+      // Successful parses with warnings of every kind.
+      "services:\n  a:\n    image: x\n    environment: {K: \"${API_KEY}\", MISSING: }\n"
+      "    healthcheck: {test: none}\n    bogus: 1\n    depends_on: {b: {condition: "
+      "service_healthy}}\n  b: {image: x, environment: [\"T=${TOKEN}\", NOPE]}\n"
+      "networks: {default: {driver: x}}\nname: n\nwhatever: 1\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY}${UNSET_ONE}\"}}\n",
+      // Errors of every kind near secrets.
+      "services:\n  a: {image: x, command: \"echo ${API_KEY}\"}\n",
+      "services:\n  a: {image: x, ports: [\"${API_KEY}\"]}\n",
+      "services:\n  a: {image: x, volumes: [\"./${API_KEY}:/x\"]}\n",
+      "services:\n  a: {image: x, restart: \"${TOKEN}\"}\n",
+      "services:\n  a: {image: x, environment: [\"${TOKEN}\"]}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY}\"}, env_file: .env}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY:?gone}\"}, secrets: [s]}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY}\"}, tty: maybe}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY\"}}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY}\", K2: [\"${TOKEN}\"]}}\n",
+      "services:\n  a: {image: x, environment: {K: \"${API_KEY}\"}, depends_on: [nope]}\n",
+      "services:\n  \"${API_KEY}\": {image: x}\n",
+      "${API_KEY}: {image: x}\n",
+  };
+  size_t messages = 0;
+  for (const auto& yaml : files) {
+    for (const auto& m : Messages(yaml, o)) {
+      ++messages;
+      EXPECT_EQ(m.find(kSecretValue), std::string::npos) << m;
+      EXPECT_EQ(m.find(kOtherSecretValue), std::string::npos) << m;
+      EXPECT_EQ(m.find("0ther=secret"), std::string::npos) << m;
+    }
+  }
+  EXPECT_GT(messages, files.size());
+}
+
 }  // namespace
 }  // namespace teecloud::compose

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +17,10 @@
 #include <utility>
 
 #include "base/bytes.h"
+#include "base/file.h"
 #include "crypto/hash.h"
+#include "crypto/mac.h"
+#include "crypto/random.h"
 
 namespace teecloud::compose {
 
@@ -148,7 +152,134 @@ RestartPolicy ToRestartPolicy(const std::string& r) {
   return p;
 }
 
+bool IsEnvName(std::string_view key) {
+  if (key.empty() || !(std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_')) {
+    return false;
+  }
+  return std::all_of(key.begin(), key.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+// A directory only its owner can enter; created (with missing parents) when absent.
+Status EnsurePrivateDir(const std::string& dir) {
+  std::error_code ec;
+  const fs::path p(dir);
+  if (!fs::exists(p, ec)) {
+    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Internal("cannot create directory " + dir + ": " + std::strerror(errno));
+    }
+  }
+  if (!fs::is_directory(p, ec)) return FailedPrecondition(dir + " is not a directory");
+  return OkStatus();
+}
+
+// The key of the configuration hash's secret part: read, or made once. link() publishes it
+// atomically, so concurrent first runs agree on one key.
+Result<crypto::SecretBytes> LoadOrCreateHmacKey(const std::string& secret_dir) {
+  const std::string path = secret_dir + "/" + kSecretHmacKeyFile;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto existing = ReadFile(path, 1024);
+    if (existing.has_value()) {
+      crypto::SecretBytes key{ByteView(*existing)};
+      std::fill(existing->begin(), existing->end(), uint8_t{0});
+      if (key.size() == 32) return key;
+      return FailedPrecondition(path +
+                                " is not a 32-byte key; delete it (services with secrets "
+                                "are then recreated once)");
+    }
+    if (existing.error().code != Code::kNotFound) return tl::unexpected(existing.error());
+    crypto::SystemRandom rng;
+    const crypto::SecretBytes key = rng.RandomSecret(32);
+    const std::string tmp = path + ".new." + std::to_string(::getpid());
+    RETURN_IF_ERROR(WriteFileAtomic(tmp, key.view(), 0600));
+    const int rc = ::link(tmp.c_str(), path.c_str());
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    if (rc == 0) return key;
+    if (err != EEXIST) {
+      return Internal("cannot create " + path + ": " + std::strerror(err));
+    }
+  }
+  return Internal("cannot create " + path);
+}
+
+// The uid a container runs as, for the owner of its secret file: `user` ("uid[:gid]",
+// "name[:group]", "" = the image's USER, "" there too = root).
+Result<uid_t> SecretFileOwner(const std::string& service, const std::string& service_user,
+                              const std::string& image_user) {
+  const std::string& user = service_user.empty() ? image_user : service_user;
+  const std::string name = user.substr(0, user.find(':'));
+  if (name.empty() || name == "root") return uid_t{0};
+  if (name.size() <= 10 &&
+      std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    const unsigned long uid = std::stoul(name);
+    if (uid <= 0xFFFFFFFEul) return static_cast<uid_t>(uid);
+  }
+  return InvalidArgument("service " + service + " runs as user '" + user +
+                         "' and has secret environment entries: give a numeric user "
+                         "(user: UID[:GID]) so that its secret file can be made readable to it");
+}
+
+// Keys of `service` whose values go through its secret file (those present in environment).
+std::map<std::string, std::string> SecretEntries(const ServiceSpec& service) {
+  std::map<std::string, std::string> out;
+  for (const auto& key : service.secret_environment) {
+    if (auto it = service.environment.find(key); it != service.environment.end()) {
+      out[key] = it->second;
+    }
+  }
+  return out;
+}
+
+// A label's service name as a file name below secret_dir (labels are the engine's data).
+bool SafeFileStem(const std::string& s) {
+  return !s.empty() && s[0] != '.' && s.find('/') == std::string::npos && s.size() <= 255;
+}
+
+Status RemoveSecretFiles(const std::string& secret_dir, const std::set<std::string>& services) {
+  if (secret_dir.empty()) return OkStatus();
+  for (const auto& service : services) {
+    if (!SafeFileStem(service)) continue;
+    const std::string path = secret_dir + "/" + service + ".env";
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return Internal("cannot delete " + path + ": " + std::strerror(errno));
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
+
+Result<crypto::SecretBytes> EncodeSecretEnv(const std::map<std::string, std::string>& entries) {
+  size_t size = 0;
+  for (const auto& [key, value] : entries) {
+    if (!IsEnvName(key)) {
+      return InvalidArgument("secret environment key '" + key +
+                             "' is not a valid name ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    if (value.find('\0') != std::string::npos) {
+      return InvalidArgument("the value of secret environment entry " + key +
+                             " contains a NUL byte");
+    }
+    size += key.size() + value.size() + 2;
+  }
+  crypto::SecretBytes out(size);
+  uint8_t* p = out.data();
+  for (const auto& [key, value] : entries) {
+    p = std::copy(key.begin(), key.end(), p);
+    *p++ = '=';
+    p = std::copy(value.begin(), value.end(), p);
+    *p++ = '\0';
+  }
+  return out;
+}
+
+Status WriteSecretEnvFile(const std::string& path,
+                          const std::map<std::string, std::string>& entries) {
+  ASSIGN_OR_RETURN(const crypto::SecretBytes data, EncodeSecretEnv(entries));
+  return WriteFileAtomic(path, data.view(), 0600);
+}
 
 Result<ComposeProject> ComposeProject::Open(EngineClient* engine, std::string name) {
   TEECLOUD_CHECK(engine != nullptr);
@@ -187,10 +318,39 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
   if (compose.services.empty()) return InvalidArgument("compose file has no services");
   // Recomputed rather than trusted: callers may edit `services` after parsing.
   ASSIGN_OR_RETURN(const std::vector<std::string> start_order, StartOrder(compose.services));
+
+  // Services whose secret environment goes through a file (never the engine's configuration).
+  std::map<std::string, std::map<std::string, std::string>> secrets;
+  for (const auto& [name, svc] : compose.services) {
+    auto entries = SecretEntries(svc);
+    if (!entries.empty()) secrets[name] = std::move(entries);
+  }
+  if (!secrets.empty()) {
+    std::string names;
+    for (const auto& [name, entries] : secrets) names += (names.empty() ? "" : ", ") + name;
+    if (options.secret_dir.empty() || options.envexec_path.empty()) {
+      return FailedPrecondition(
+          "service(s) " + names +
+          " have secret environment entries, which need UpOptions::secret_dir (on encrypted or "
+          "memory-backed storage) and envexec_path (the teecloud-envexec binary)");
+    }
+    for (const std::string* path : {&options.secret_dir, &options.envexec_path}) {
+      if ((*path)[0] != '/' || path->find(':') != std::string::npos) {
+        return InvalidArgument("secret_dir and envexec_path must be absolute paths without ':' (" +
+                               *path + ")");
+      }
+    }
+    struct stat st {};
+    if (::stat(options.envexec_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        ::access(options.envexec_path.c_str(), X_OK) != 0) {
+      return FailedPrecondition("envexec_path " + options.envexec_path +
+                                " is not an executable file (build teecloud-envexec)");
+    }
+  }
   RETURN_IF_ERROR(engine_->Ping());
 
   // 1. Everything that can be checked without changing anything.
-  std::map<std::string, std::string> image_ids;
+  std::map<std::string, ImageInfo> images;
   for (const auto& [name, svc] : compose.services) {
     const std::string image = ImageFor(svc);
     auto info = engine_->InspectImage(image);
@@ -206,17 +366,58 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
                       " is not present locally and no registry is reachable: build or load it "
                       "first (examples/images/build.sh builds teecloud/busybox:local)");
     }
-    image_ids[name] = info->id;
+    images[name] = std::move(*info);
+  }
+  crypto::SecretBytes hmac_key;
+  if (!secrets.empty()) {
+    RETURN_IF_ERROR(EnsurePrivateDir(options.secret_dir));
+    ASSIGN_OR_RETURN(hmac_key, LoadOrCreateHmacKey(options.secret_dir));
   }
 
   Plan plan;
+  std::map<std::string, uid_t> secret_owners;  // service → owner of its secret file
   for (const auto& [name, svc] : compose.services) {
+    const ImageInfo& image = images.at(name);
+    const auto secret_it = secrets.find(name);
+    const bool has_secrets = secret_it != secrets.end();
     ContainerSpec spec;
     spec.name = ContainerName(name);
     spec.image = ImageFor(svc);
     spec.cmd = svc.command;
     spec.entrypoint = svc.entrypoint;
-    for (const auto& [k, v] : svc.environment) spec.env.push_back(k + "=" + v);
+    for (const auto& [k, v] : svc.environment) {
+      if (!has_secrets || !secret_it->second.contains(k)) spec.env.push_back(k + "=" + v);
+    }
+    std::string secret_inputs;  // what the hash covers of the secrets: an HMAC, never values
+    if (has_secrets) {
+      // Docker's rules: a service entrypoint replaces the image's and drops its CMD unless
+      // the service sets a command; `entrypoint: ""` resets it.
+      std::vector<std::string> program;
+      if (svc.entrypoint) {
+        if (!(svc.entrypoint->size() == 1 && (*svc.entrypoint)[0].empty())) {
+          program = *svc.entrypoint;
+        }
+      } else {
+        program = image.entrypoint;
+      }
+      const std::vector<std::string>& args =
+          svc.command ? *svc.command : (svc.entrypoint ? std::vector<std::string>() : image.cmd);
+      program.insert(program.end(), args.begin(), args.end());
+      if (program.empty() || program[0].empty()) {
+        return InvalidArgument("service " + name +
+                               ": nothing to run: neither the service (entrypoint, command) nor "
+                               "its image (ENTRYPOINT, CMD) names a program");
+      }
+      std::vector<std::string> entrypoint = {kContainerEnvexecPath, kContainerSecretEnvPath, "--"};
+      entrypoint.insert(entrypoint.end(), program.begin(), program.end());
+      spec.entrypoint = std::move(entrypoint);
+      spec.cmd = std::vector<std::string>();
+      ASSIGN_OR_RETURN(secret_owners[name], SecretFileOwner(name, svc.user, image.user));
+      ASSIGN_OR_RETURN(const crypto::SecretBytes encoded, EncodeSecretEnv(secret_it->second));
+      secret_inputs =
+          "secrets=" + ToHex(crypto::View(crypto::HmacSha256(hmac_key.view(), encoded.view()))) +
+          "\n";
+    }
     spec.labels = svc.labels;
     spec.labels[kLabelComposeProject] = name_;
     spec.labels[kLabelComposeService] = name;
@@ -230,6 +431,14 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
       b.host_port = p.host_port;
       b.container_port = p.container_port;
       b.protocol = p.protocol;
+      if (options.port_map) {
+        // The compose file's host ports are CVM ports; the map says which reach the host.
+        if (p.host_port == 0) continue;
+        const auto it = options.port_map->find({p.host_port, p.protocol});
+        if (it == options.port_map->end() || it->second == 0) continue;
+        b.host_ip = options.port_host_ip;
+        b.host_port = it->second;
+      }
       spec.ports.push_back(b);
     }
     std::string volume_inputs;  // where volume data lives is part of the configuration
@@ -270,6 +479,11 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
         }
       }
     }
+    if (has_secrets) {
+      spec.binds.push_back(options.secret_dir + "/" + name + ".env:" + kContainerSecretEnvPath +
+                           ":ro");
+      spec.binds.push_back(options.envexec_path + ":" + kContainerEnvexecPath + ":ro");
+    }
     spec.network = NetworkName();
     spec.network_aliases = {name};
     spec.restart = ToRestartPolicy(svc.restart);
@@ -283,8 +497,8 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
     spec.stop_signal = svc.stop_signal;
     // The hash covers the whole create request, the image's id (a rebuilt tag recreates) and
     // the volume locations; it is computed before its own label is added.
-    spec.labels[kLabelConfigHash] =
-        ShortHash(ContainerCreateJson(spec) + "\n" + image_ids[name] + "\n" + volume_inputs, 64);
+    spec.labels[kLabelConfigHash] = ShortHash(
+        ContainerCreateJson(spec) + "\n" + image.id + "\n" + volume_inputs + secret_inputs, 64);
     plan.specs[name] = std::move(spec);
   }
 
@@ -334,6 +548,7 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
   std::vector<std::string> created_containers;
   std::vector<std::string> created_volumes;
   std::vector<fs::path> created_dirs;
+  std::vector<std::string> created_secret_files;
   std::string created_network;
   const auto apply = [&]() -> Status {
     auto net = engine_->InspectNetwork(NetworkName());
@@ -393,6 +608,33 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
       progress("", "creating volume " + engine_name);
       RETURN_IF_ERROR(engine_->CreateVolume(vs));
       created_volumes.push_back(engine_name);
+    }
+
+    // Secret files, before any container that binds one is created (the engine would make a
+    // directory in place of a missing bind source). Stale ones (services gone or without
+    // secrets now) are deleted.
+    if (!options.secret_dir.empty()) {
+      std::set<std::string> stale;
+      for (const auto& c : remove) {
+        auto it = c.labels.find(kLabelComposeService);
+        if (it != c.labels.end() && !secrets.contains(it->second)) stale.insert(it->second);
+      }
+      for (const auto& [name, svc] : compose.services) {
+        if (!secrets.contains(name)) stale.insert(name);
+      }
+      RETURN_IF_ERROR(RemoveSecretFiles(options.secret_dir, stale));
+    }
+    for (const auto& [service, entries] : secrets) {
+      const std::string path = options.secret_dir + "/" + service + ".env";
+      std::error_code ec;
+      const bool existed = fs::exists(path, ec);
+      RETURN_IF_ERROR(WriteSecretEnvFile(path, entries));
+      if (!existed) created_secret_files.push_back(path);
+      const uid_t owner = secret_owners.at(service);
+      if (owner != ::geteuid() && ::chown(path.c_str(), owner, static_cast<gid_t>(-1)) != 0) {
+        return Internal("service " + service + ": cannot give " + path + " to uid " +
+                        std::to_string(owner) + ": " + std::strerror(errno));
+      }
     }
 
     // Create every new container at once (creating runs nothing), then start level by level:
@@ -484,6 +726,7 @@ Status ComposeProject::Up(const ComposeFile& compose, const UpOptions& options) 
     std::error_code ec;
     fs::remove_all(*it, ec);
   }
+  for (const auto& path : created_secret_files) ::unlink(path.c_str());
   if (!created_network.empty()) note(engine_->RemoveNetwork(created_network));
   progress("", "rolled back");
   Error e = st.error();
@@ -517,6 +760,15 @@ Status ComposeProject::Down(const DownOptions& options) {
     for (auto& t : stoppers) t.join();
   }
   for (const auto& s : results) RETURN_IF_ERROR(s);
+  if (!options.secret_dir.empty()) {
+    std::set<std::string> services;
+    for (const auto& c : containers) {
+      if (auto it = c.labels.find(kLabelComposeService); it != c.labels.end()) {
+        services.insert(it->second);
+      }
+    }
+    RETURN_IF_ERROR(RemoveSecretFiles(options.secret_dir, services));
+  }
   ASSIGN_OR_RETURN(std::vector<NetworkInfo> networks, engine_->ListNetworks(ProjectFilter()));
   for (const auto& n : networks) {
     progress("", "removing network " + n.name);
@@ -530,6 +782,7 @@ Status ComposeProject::Down(const DownOptions& options) {
 Status ComposeProject::Purge(const PurgeOptions& options) {
   DownOptions down;
   down.stop_timeout_seconds = options.stop_timeout_seconds;
+  down.secret_dir = options.secret_dir;
   down.progress = options.progress;
   RETURN_IF_ERROR(Down(down));
   ASSIGN_OR_RETURN(std::vector<VolumeInfo> volumes, engine_->ListVolumes(ProjectFilter()));

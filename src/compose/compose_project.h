@@ -18,12 +18,14 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "compose/compose_file.h"
 #include "compose/engine_client.h"
+#include "crypto/secret.h"
 
 namespace teecloud::compose {
 
@@ -33,6 +35,14 @@ inline constexpr char kLabelComposeVolume[] = "com.docker.compose.volume";
 inline constexpr char kLabelComposeNetwork[] = "com.docker.compose.network";
 inline constexpr char kLabelProject[] = "teecloud.project";
 inline constexpr char kLabelConfigHash[] = "teecloud.config-hash";
+
+// Where a service with secret environment entries finds them and teecloud-envexec, inside its
+// container (both bind-mounted read-only).
+inline constexpr char kContainerSecretEnvPath[] = "/run/teecloud/secrets.env";
+inline constexpr char kContainerEnvexecPath[] = "/run/teecloud/envexec";
+// In UpOptions::secret_dir, next to the <service>.env files: the HMAC key of the
+// configuration hash's secret part (32 random bytes, 0600, created once).
+inline constexpr char kSecretHmacKeyFile[] = ".hmac-key";
 
 struct ProgressEvent {
   std::string service;  // "" for project-wide steps
@@ -48,6 +58,30 @@ struct UpOptions {
   std::string port_host_ip = "127.0.0.1";
   // Use port_host_ip even where the compose file names an address.
   bool force_port_host_ip = false;
+  // When set, it decides the host side of every published port instead of the compose file: a
+  // port the compose file publishes as P/proto ("P:container") is published on host port
+  // (*port_map)[{P, proto}] at port_host_ip, and not published on the host at all when {P,
+  // proto} is absent (the service still reaches it on the project network). Entries without a
+  // host port (engine-chosen) are not published then. The agent sets it from the node's
+  // HOST:CVM mappings, so the compose file's host ports are CVM ports.
+  std::optional<std::map<std::pair<uint16_t, std::string>, uint16_t>> port_map;
+  // Services with secret environment entries (ServiceSpec::secret_environment) get them through
+  // a file instead of the engine's configuration (which the engine stores in plain text on its
+  // disk): Up writes <secret_dir>/<service>.env (0600; "KEY=VALUE\0" records), bind-mounts it
+  // read-only at /run/teecloud/secrets.env and envexec_path at /run/teecloud/envexec, and makes
+  // the container's entrypoint `envexec /run/teecloud/secrets.env -- <entrypoint> <cmd>` (taken
+  // from the service, else from the image). secret_dir must be on encrypted or memory-backed
+  // storage (the agent's encrypted mount); both are required when any service has secrets. A
+  // change of a secret value recreates the service; the configuration hash covers the values
+  // only through an HMAC under a random key kept in secret_dir. Docker's rules pick the program:
+  // a service `entrypoint` drops the image's CMD unless the service sets `command`. The file is
+  // given to the service's numeric `user` (or the image's USER); a user given by name is
+  // refused, since the runner cannot resolve names inside the image. One secret_dir per project
+  // (files are named by service only). secret_dir is created 0700 when missing; errors never
+  // quote a value.
+  std::string secret_dir;
+  // The host path of the static teecloud-envexec binary (built into build/bin).
+  std::string envexec_path;
   // Absolute bind mounts the runner allows: compose source path → host path (e.g. the agent's
   // socket). Any other bind mount is refused.
   std::map<std::string, std::string> host_binds;
@@ -60,12 +94,17 @@ struct UpOptions {
 
 struct DownOptions {
   int stop_timeout_seconds = 10;
+  // Up's secret_dir: the removed services' <secret_dir>/<service>.env files are deleted
+  // ("" = none). The HMAC key file stays.
+  std::string secret_dir;
   ProgressFn progress;
 };
 
 struct PurgeOptions {
   // Where Up put volume directories; they are deleted (only paths strictly inside it).
   std::string volume_root_dir;
+  // As DownOptions::secret_dir.
+  std::string secret_dir;
   int stop_timeout_seconds = 10;
   ProgressFn progress;
 };
@@ -94,6 +133,14 @@ struct ProjectLogsOptions {
   bool follow = false;
   std::vector<std::string> services;  // empty = all
 };
+
+// The secret file teecloud-envexec reads: one "KEY=VALUE\0" record per entry, in key order.
+// Keys must match [A-Za-z_][A-Za-z0-9_]* and values hold no NUL; errors name the key only.
+Result<crypto::SecretBytes> EncodeSecretEnv(const std::map<std::string, std::string>& entries);
+// Writes EncodeSecretEnv(entries) to `path` with mode 0600 from creation on (temp file in the
+// same directory, fsync, rename).
+Status WriteSecretEnvFile(const std::string& path,
+                          const std::map<std::string, std::string>& entries);
 
 class ComposeProject {
  public:

@@ -421,6 +421,11 @@ Result<ImageInfo> EngineClient::InspectImage(const std::string& name) {
   info.id = Str(j, "Id");
   info.repo_tags = StrList(Member(j, "RepoTags"));
   info.size = Int(j, "Size");
+  const Json& config = Member(j, "Config");
+  info.entrypoint = StrList(Member(config, "Entrypoint"));
+  info.cmd = StrList(Member(config, "Cmd"));
+  info.env = StrList(Member(config, "Env"));
+  info.user = Str(config, "User");
   return info;
 }
 
@@ -634,6 +639,9 @@ Result<ContainerInfo> EngineClient::InspectContainer(const std::string& id) {
   const Json& config = Member(j, "Config");
   info.image = Str(config, "Image");
   info.labels = StrMap(Member(config, "Labels"));
+  info.entrypoint = StrList(Member(config, "Entrypoint"));
+  info.cmd = StrList(Member(config, "Cmd"));
+  info.env = StrList(Member(config, "Env"));
   info.tty = Bool(config, "Tty");
   const Json& state = Member(j, "State");
   info.state.status = Str(state, "Status");

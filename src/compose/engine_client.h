@@ -44,6 +44,12 @@ struct ImageInfo {
   std::string id;  // "sha256:..."
   std::vector<std::string> repo_tags;
   int64_t size = 0;
+  // The image's Config: what a container runs when its create request sets neither
+  // (empty when the image sets none, e.g. `"Entrypoint": null`).
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "KEY=value"
+  std::string user;              // "" = root
 };
 
 struct NetworkSpec {
@@ -129,6 +135,10 @@ struct ContainerInfo {
   std::string image;     // as requested ("teecloud/busybox:local")
   std::string image_id;  // "sha256:..."
   std::map<std::string, std::string> labels;
+  // Config: what the container runs, as the engine stored it (image defaults merged in).
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;  // "KEY=value"
   bool tty = false;
   ContainerState state;
   int restart_count = 0;

@@ -53,7 +53,8 @@ class FakeEngineTest : public ::testing::Test {
         });
     server_.Get("/v1.41/containers/c1/json", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"Id":"c1","Name":"/proj_web_1","Image":"sha256:abc",
-        "Config":{"Image":"img","Tty":false,"Labels":{"a":"b"}},
+        "Config":{"Image":"img","Tty":false,"Labels":{"a":"b"},"Entrypoint":null,
+                  "Cmd":["sleep","1"],"Env":["A=1","PATH=/bin"]},
         "State":{"Status":"exited","Running":false,"ExitCode":3,"Health":{"Status":"healthy"}},
         "RestartCount":2,
         "HostConfig":{"PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8080"}]}},
@@ -82,6 +83,16 @@ class FakeEngineTest : public ::testing::Test {
                   last_filters_ = req.get_param_value("filters");
                   res.set_content(std::string(2 << 20, ' ') + "[]", "application/json");
                 });
+    server_.Get("/v1.41/images/app:1/json", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"Id":"sha256:i1","RepoTags":["app:1"],"Size":42,
+        "Config":{"Entrypoint":["/entry","-x"],"Cmd":["serve"],"Env":["PATH=/bin"],
+                  "User":"1000"}})",
+                      "application/json");
+    });
+    server_.Get("/v1.41/images/bare:1/json", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"Id":"sha256:i2","Config":{"Entrypoint":null,"Cmd":null,"Env":null}})",
+                      "application/json");
+    });
     server_.Get("/v1.41/networks/slow", [](const httplib::Request&, httplib::Response& res) {
       std::this_thread::sleep_for(std::chrono::milliseconds(800));
       res.set_content("{}", "application/json");
@@ -221,9 +232,30 @@ TEST_F(FakeEngineTest, InspectParsesState) {
   EXPECT_EQ(r->state.health, "healthy");
   EXPECT_EQ(r->restart_count, 2);
   EXPECT_EQ(r->labels.at("a"), "b");
+  EXPECT_TRUE(r->entrypoint.empty());
+  EXPECT_EQ(r->cmd, (std::vector<std::string>{"sleep", "1"}));
+  EXPECT_EQ(r->env, (std::vector<std::string>{"A=1", "PATH=/bin"}));
   ASSERT_EQ(r->ports.size(), 1u);  // from HostConfig when not running
   EXPECT_EQ(r->ports[0].host_port, 8080);
   EXPECT_EQ(r->networks, std::vector<std::string>{"proj_default"});
+}
+
+TEST_F(FakeEngineTest, InspectImageReadsItsConfig) {
+  EngineClient c = Client();
+  auto app = c.InspectImage("app:1");
+  ASSERT_TRUE(app.has_value()) << app.error().ToString();
+  EXPECT_EQ(app->id, "sha256:i1");
+  EXPECT_EQ(app->size, 42);
+  EXPECT_THAT(app->entrypoint, ::testing::ElementsAre("/entry", "-x"));
+  EXPECT_THAT(app->cmd, ::testing::ElementsAre("serve"));
+  EXPECT_THAT(app->env, ::testing::ElementsAre("PATH=/bin"));
+  EXPECT_EQ(app->user, "1000");
+  auto bare = c.InspectImage("bare:1");  // null Entrypoint/Cmd (FROM scratch, no CMD)
+  ASSERT_TRUE(bare.has_value()) << bare.error().ToString();
+  EXPECT_TRUE(bare->entrypoint.empty());
+  EXPECT_TRUE(bare->cmd.empty());
+  EXPECT_TRUE(bare->env.empty());
+  EXPECT_EQ(bare->user, "");
 }
 
 TEST_F(FakeEngineTest, LogsAreDemultiplexed) {

@@ -1,23 +1,23 @@
 // EngineClient, ComposeProject and EncryptedVolume against a real dockerd.
 //
-// A global environment starts a private dockerd once (scripts/dockerd.sh start --dir <tmp>),
-// builds teecloud/busybox:local in it, and on exit removes every container, unmounts whatever
-// is still mounted below <tmp>, stops the daemon by its pidfile and deletes <tmp>. Tests skip
-// with a message when docker.io is not installed or the process is not root. Every wait is
-// bounded.
+// A global environment (PrivateDockerd, testing_dockerd.h) starts a private dockerd once,
+// builds teecloud/busybox:local in it, and on exit removes every container and network,
+// unmounts whatever is still mounted below its directory, stops the daemon and deletes the
+// directory. Tests skip with a message when docker.io is not installed or the process is not
+// root. Every wait is bounded.
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "base/file.h"
@@ -28,6 +28,7 @@
 #include "compose/engine_client.h"
 #include "compose/local_image.h"
 #include "compose/tar.h"
+#include "compose/testing_dockerd.h"
 #include "crypto/random.h"
 #include "testing/testing.h"
 
@@ -39,141 +40,24 @@ using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------------------------
-// The private daemon.
+// The private daemon (testing_dockerd.h).
 
-class Dockerd : public ::testing::Environment {
- public:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      skip_ = "needs root to run dockerd";
-      return;
-    }
-    if (!FindExecutable("dockerd").has_value()) {
-      skip_ = "docker.io is not installed (dockerd not found); CI installs it (scripts/deps.sh)";
-      return;
-    }
-    const std::string src = teecloud::testing::SourceDir();
-    if (src.empty()) {
-      skip_ = "TEECLOUD_SOURCE_DIR is not set (run through ctest)";
-      return;
-    }
-    // Short: the daemon's unix sockets live below it.
-    char tmpl[] = "/tmp/tcdk-XXXXXX";
-    TEECLOUD_CHECK(::mkdtemp(tmpl) != nullptr);
-    dir_ = tmpl;
-    const auto start = Clock::now();
-    SubprocessOptions o;
-    o.timeout_seconds = 90;
-    auto r = RunSubprocess({"bash", src + "/scripts/dockerd.sh", "start", "--dir", dir_}, o);
-    if (!r.has_value() || !r->ok()) {
-      error_ =
-          "scripts/dockerd.sh start failed: " + (r.has_value() ? r->output : r.error().ToString());
-      return;
-    }
-    EngineOptions eo;
-    eo.socket_path = dir_ + "/docker.sock";
-    eo.request_timeout_seconds = 30;
-    engine_ = std::make_unique<EngineClient>(eo);
-    if (auto st = EnsureBusyboxImage(*engine_); !st) {
-      error_ = "building " + std::string(kBusyboxImage) + " failed: " + st.error().ToString();
-      return;
-    }
-    std::printf("[ dockerd  ] private daemon at %s ready in %.1f s\n", eo.socket_path.c_str(),
-                std::chrono::duration<double>(Clock::now() - start).count());
-  }
+PrivateDockerd* const g_dockerd = PrivateDockerd::Register();
 
-  void TearDown() override {
-    if (dir_.empty()) return;
-    if (engine_) {
-      // Whatever a failed test left: the daemon is ours alone. Networks must go before the
-      // daemon does, or their bridge interfaces outlive it.
-      if (auto all = engine_->ListContainers({}); all.has_value()) {
-        for (const auto& c : *all) (void)engine_->RemoveContainer(c.id, true, true);
-      }
-      if (auto nets = engine_->ListNetworks({}); nets.has_value()) {
-        for (const auto& n : *nets) {
-          if (n.name != "bridge" && n.name != "host" && n.name != "none") {
-            (void)engine_->RemoveNetwork(n.id);
-          }
-        }
-      }
-    }
-    UnmountBelow(dir_, /*fuse_only=*/true);
-    SubprocessOptions o;
-    o.timeout_seconds = 60;
-    (void)RunSubprocess(
-        {"bash", teecloud::testing::SourceDir() + "/scripts/dockerd.sh", "stop", "--dir", dir_}, o);
-    UnmountBelow(dir_, /*fuse_only=*/false);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+#define REQUIRE_DOCKERD() REQUIRE_PRIVATE_DOCKERD(g_dockerd)
 
-  // Lazily unmounts every mount point below `root` (deepest first).
-  static void UnmountBelow(const std::string& root, bool fuse_only) {
-    auto text = ReadTextFile("/proc/self/mountinfo");
-    if (!text.has_value()) return;
-    std::vector<std::pair<std::string, std::string>> mounts;  // (point, fstype)
-    std::istringstream in(*text);
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream f(line);
-      std::vector<std::string> fields;
-      for (std::string x; f >> x;) fields.push_back(x);
-      size_t dash = 6;
-      while (dash < fields.size() && fields[dash] != "-") ++dash;
-      if (fields.size() < 5 || dash + 1 >= fields.size()) continue;
-      if (fields[4].rfind(root + "/", 0) == 0) mounts.emplace_back(fields[4], fields[dash + 1]);
-    }
-    std::sort(mounts.begin(), mounts.end(),
-              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-    SubprocessOptions o;
-    o.timeout_seconds = 10;
-    for (const auto& [point, type] : mounts) {
-      if (fuse_only && type.rfind("fuse", 0) != 0) continue;
-      if (type.rfind("fuse", 0) == 0) (void)RunSubprocess({"fusermount3", "-u", "-z", point}, o);
-      (void)RunSubprocess({"umount", "-l", point}, o);
-    }
-  }
-
-  std::string skip_, error_, dir_;
-  std::unique_ptr<EngineClient> engine_;
-};
-
-Dockerd* const g_dockerd = static_cast<Dockerd*>(::testing::AddGlobalTestEnvironment(new Dockerd));
-
-#define REQUIRE_DOCKERD()                                            \
-  do {                                                               \
-    if (!g_dockerd->skip_.empty()) GTEST_SKIP() << g_dockerd->skip_; \
-    ASSERT_TRUE(g_dockerd->error_.empty()) << g_dockerd->error_;     \
-    ASSERT_NE(g_dockerd->engine_, nullptr);                          \
-  } while (0)
-
-EngineClient& Engine() { return *g_dockerd->engine_; }
+EngineClient& Engine() { return *g_dockerd->engine(); }
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-uint16_t FreeLoopbackPort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  TEECLOUD_CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using ::teecloud::testing::FreeLoopbackPort;
 
 // Polls `cond` every 100 ms until it holds or `seconds` pass.
-template <typename F>
-bool WaitFor(double seconds, F cond) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1000));
-  while (Clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return cond();
+bool WaitFor(double seconds, const std::function<bool()>& cond) {
+  return ::teecloud::testing::WaitUntil(
+      cond, std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)),
+      std::chrono::milliseconds(100));
 }
 
 std::string HttpGet(uint16_t port, const std::string& path = "/") {
@@ -260,7 +144,7 @@ void ExpectNothingLeft(const std::string& project, bool volumes_too) {
 }
 
 std::string TempDir() {
-  std::string d = g_dockerd->dir_ + "/t-" + std::to_string(::getpid()) + "-" +
+  std::string d = g_dockerd->dir() + "/t-" + std::to_string(::getpid()) + "-" +
                   std::to_string(Clock::now().time_since_epoch().count());
   fs::create_directories(d);
   return d;
@@ -674,6 +558,220 @@ TEST(EncryptedVolumeIntegrationTest, VolumeOnEncryptedMountLeavesNoPlaintextOnDi
   ExpectNothingLeft("tcencrypted", true);
   EXPECT_FALSE(fs::exists(secret_file));
   ASSERT_TRUE(ev.Unmount(plain));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secret environment through teecloud-envexec, and port_map.
+
+std::string EnvexecBinary() {
+  const std::string dir = teecloud::testing::BinDir();
+  if (!dir.empty() && fs::exists(dir + "/teecloud-envexec")) return dir + "/teecloud-envexec";
+  return TEECLOUD_ENVEXEC_BINARY;
+}
+
+std::string SecretCompose() {
+  return R"(
+services:
+  app:
+    image: teecloud/busybox:local
+    command: ["sh", "-c", "echo \"$$API_KEY\" > /data/seen.txt; echo started; exec sleep 3600"]
+    environment:
+      - API_KEY=${API_KEY}
+      - PLAIN=${PLAIN}
+    volumes: ["data:/data"]
+    init: true
+volumes:
+  data:
+)";
+}
+
+ComposeFile ParseSecret(const std::string& secret, const std::string& plain) {
+  ParseOptions o;
+  o.env = {{"API_KEY", secret}, {"PLAIN", plain}};
+  o.allowed_env_names = {"API_KEY", "PLAIN"};
+  o.secret_env_names = {"API_KEY"};
+  auto f = ParseComposeFile(SecretCompose(), o);
+  TEECLOUD_CHECK(f.has_value());
+  return *f;
+}
+
+TEST(ComposeSecretsIntegrationTest, SecretReachesTheAppButNeverTheEngine) {
+  REQUIRE_DOCKERD();
+  // Outside the daemon's directory, which is searched for the value below.
+  const std::string outside = teecloud::testing::MakeTempDir();
+  crypto::SystemRandom rng;
+  const std::string secret = "TEECLOUD-SECRET-" + ToHex(rng.RandomBytes(12));
+  const std::string plain = "TEECLOUD-PLAIN-" + ToHex(rng.RandomBytes(12));
+  auto project = ComposeProject::Open(&Engine(), "tcsecret");
+  ASSERT_TRUE(project.has_value());
+  UpOptions up;
+  up.volume_root_dir = outside + "/volumes";
+  up.secret_dir = outside + "/secrets";
+  up.envexec_path = EnvexecBinary();
+  up.stop_timeout_seconds = 2;
+  ASSERT_TRUE(project->Up(ParseSecret(secret, plain), up)) << "Up failed";
+  const std::string seen = outside + "/volumes/data/seen.txt";
+  ASSERT_TRUE(WaitFor(15, [&] { return ReadOr(seen) == secret + "\n"; }))
+      << "the app did not see its secret: '" << ReadOr(seen)
+      << "' logs: " << ServiceLogs(*project, "app");
+
+  // The engine's configuration has the plain variable only, and runs envexec first.
+  auto ps = project->Ps();
+  ASSERT_TRUE(ps.has_value());
+  ASSERT_EQ(ps->size(), 1u);
+  const std::string id = (*ps)[0].container_id;
+  auto info = Engine().InspectContainer(id);
+  ASSERT_TRUE(info.has_value()) << info.error().ToString();
+  EXPECT_THAT(info->env, ::testing::Contains("PLAIN=" + plain));
+  for (const auto& e : info->env) {
+    EXPECT_EQ(e.find(secret), std::string::npos) << e;
+    EXPECT_NE(e.rfind("API_KEY=", 0), 0u) << e;
+  }
+  ASSERT_GE(info->entrypoint.size(), 4u);
+  EXPECT_EQ(info->entrypoint[0], kContainerEnvexecPath);
+  EXPECT_EQ(info->entrypoint[1], kContainerSecretEnvPath);
+  EXPECT_EQ(info->entrypoint[2], "--");
+  EXPECT_EQ(info->entrypoint[3], "sh");
+  EXPECT_TRUE(info->cmd.empty());
+  for (const auto& [k, v] : info->labels) EXPECT_EQ(v.find(secret), std::string::npos) << k;
+
+  // The secret file: 0600, exactly the secret entries; the HMAC key beside it.
+  const std::string env_file = up.secret_dir + "/app.env";
+  struct stat st {};
+  ASSERT_EQ(::stat(env_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(ReadOr(env_file), "API_KEY=" + secret + std::string(1, '\0'));
+  ASSERT_EQ(::stat((up.secret_dir + "/" + kSecretHmacKeyFile).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  ASSERT_EQ(::stat(up.secret_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+
+  // Nowhere in the daemon's directory (data root, exec root with the running container's
+  // OCI spec, its log), while the plain value is (so the search does find things). The
+  // engine mounts the in-use volume below data/volumes; that is the volume's data, skipped.
+  const std::string daemon_dir = g_dockerd->dir();
+  EXPECT_THAT(FilesContaining(daemon_dir, secret, {daemon_dir + "/data/volumes"}),
+              ::testing::IsEmpty());
+  EXPECT_THAT(FilesContaining(daemon_dir, plain, {daemon_dir + "/data/volumes"}),
+              ::testing::Not(::testing::IsEmpty()));
+
+  // Up again with the same values keeps the container (the HMAC key is stable).
+  ASSERT_TRUE(project->Up(ParseSecret(secret, plain), up));
+  auto same = project->Ps();
+  ASSERT_TRUE(same.has_value());
+  ASSERT_EQ(same->size(), 1u);
+  EXPECT_EQ((*same)[0].container_id, id);
+
+  // A new secret value recreates the service, and the app sees the new value.
+  const std::string rotated = "TEECLOUD-ROTATED-" + ToHex(rng.RandomBytes(12));
+  ASSERT_TRUE(project->Up(ParseSecret(rotated, plain), up));
+  auto changed = project->Ps();
+  ASSERT_TRUE(changed.has_value());
+  ASSERT_EQ(changed->size(), 1u);
+  EXPECT_NE((*changed)[0].container_id, id);
+  ASSERT_TRUE(WaitFor(15, [&] { return ReadOr(seen) == rotated + "\n"; }))
+      << "the app did not see the new secret: '" << ReadOr(seen) << "'";
+  EXPECT_EQ(ReadOr(env_file), "API_KEY=" + rotated + std::string(1, '\0'));
+  EXPECT_THAT(FilesContaining(daemon_dir, rotated, {daemon_dir + "/data/volumes"}),
+              ::testing::IsEmpty());
+
+  // Down deletes the secret file; Purge the rest.
+  DownOptions down;
+  down.stop_timeout_seconds = 2;
+  down.secret_dir = up.secret_dir;
+  ASSERT_TRUE(project->Down(down));
+  EXPECT_FALSE(fs::exists(env_file));
+  ExpectNothingLeft("tcsecret", /*volumes_too=*/false);
+  PurgeOptions purge;
+  purge.volume_root_dir = up.volume_root_dir;
+  purge.secret_dir = up.secret_dir;
+  purge.stop_timeout_seconds = 2;
+  ASSERT_TRUE(project->Purge(purge));
+  ExpectNothingLeft("tcsecret", /*volumes_too=*/true);
+  fs::remove_all(outside);
+}
+
+TEST(ComposeSecretsIntegrationTest, SecretsWithoutSecretDirChangeNothing) {
+  REQUIRE_DOCKERD();
+  const std::string outside = teecloud::testing::MakeTempDir();
+  auto project = ComposeProject::Open(&Engine(), "tcnosecretdir");
+  ASSERT_TRUE(project.has_value());
+  UpOptions up;
+  up.volume_root_dir = outside + "/volumes";
+  up.envexec_path = EnvexecBinary();
+  auto st = project->Up(ParseSecret("TEECLOUD-UNUSED-SECRET", "plain"), up);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Code::kFailedPrecondition);
+  EXPECT_THAT(st.error().message, HasSubstr("secret_dir"));
+  EXPECT_THAT(st.error().message, ::testing::Not(HasSubstr("TEECLOUD-UNUSED-SECRET")));
+  ExpectNothingLeft("tcnosecretdir", /*volumes_too=*/true);
+  EXPECT_FALSE(fs::exists(outside + "/volumes"));
+  fs::remove_all(outside);
+}
+
+TEST(ComposeSecretsIntegrationTest, PortMapPublishesMappedPortsOnly) {
+  REQUIRE_DOCKERD();
+  auto project = ComposeProject::Open(&Engine(), "tcportmap");
+  ASSERT_TRUE(project.has_value());
+  auto f = ParseComposeFile(R"(
+services:
+  web:
+    image: teecloud/busybox:local
+    command: ["httpd", "-f", "-p", "80", "-h", "/www"]
+    ports: ["8080:80", "9090:90", "91"]
+    init: true
+)");
+  ASSERT_TRUE(f.has_value()) << f.error().ToString();
+  const uint16_t mapped = FreeLoopbackPort();
+  UpOptions up;
+  up.port_map = std::map<std::pair<uint16_t, std::string>, uint16_t>{
+      {{8080, "tcp"}, mapped}, {{9090, "udp"}, FreeLoopbackPort()}};
+  up.stop_timeout_seconds = 2;
+
+  // A mapped port that something holds: found by the probe, nothing created.
+  {
+    const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(mapped);
+    ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(holder, 1), 0);
+    auto st = project->Up(*f, up);
+    ::close(holder);
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, Code::kFailedPrecondition);
+    EXPECT_THAT(st.error().message, HasSubstr("127.0.0.1:" + std::to_string(mapped) + "/tcp"));
+    ExpectNothingLeft("tcportmap", true);
+  }
+
+  ASSERT_TRUE(project->Up(*f, up));
+  std::string body;
+  ASSERT_TRUE(WaitFor(15, [&] { return !(body = HttpGet(mapped)).empty(); }))
+      << "no HTTP answer on the mapped port 127.0.0.1:" << mapped;
+  EXPECT_THAT(body, HasSubstr("hello from teecloud"));
+  auto ps = project->Ps();
+  ASSERT_TRUE(ps.has_value());
+  ASSERT_EQ(ps->size(), 1u);
+  auto info = Engine().InspectContainer((*ps)[0].container_id);
+  ASSERT_TRUE(info.has_value());
+  std::vector<std::string> published;
+  for (const auto& p : info->ports) {
+    if (p.host_port != 0) {
+      published.push_back(p.host_ip + ":" + std::to_string(p.host_port) + "->" +
+                          std::to_string(p.container_port) + "/" + p.protocol);
+    }
+  }
+  // 9090 is mapped for udp only, 91 has no host port: neither is published.
+  EXPECT_THAT(published,
+              ::testing::ElementsAre("127.0.0.1:" + std::to_string(mapped) + "->80/tcp"));
+
+  DownOptions down;
+  down.stop_timeout_seconds = 2;
+  ASSERT_TRUE(project->Down(down));
+  ASSERT_TRUE(project->Purge(PurgeOptions{}));
+  ExpectNothingLeft("tcportmap", true);
 }
 
 }  // namespace

@@ -1,11 +1,16 @@
 #include "testing/testing.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <filesystem>
+#include <thread>
 
 #include "base/file.h"
 
@@ -42,6 +47,29 @@ std::string ReadVectorText(const std::string& rel) {
 
 std::string SourceDir() { return Env("TEECLOUD_SOURCE_DIR"); }
 std::string BinDir() { return Env("TEECLOUD_BIN_DIR"); }
+
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit,
+               std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(poll);
+  }
+  return pred();
+}
+
+uint16_t FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  TEECLOUD_CHECK(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  TEECLOUD_CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  TEECLOUD_CHECK(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 std::string MakeTempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "teecloud-test-XXXXXX").string();

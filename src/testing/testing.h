@@ -1,6 +1,9 @@
 // Test helpers. Tests that need ../shared skip with a clear message when it is absent.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +25,13 @@ std::string SourceDir();
 std::string BinDir();
 // A fresh temporary directory, removed by the caller or left in /tmp for inspection.
 std::string MakeTempDir();
+
+// Polls `pred` every `poll` until it holds or `limit` has passed; returns its last value. (Every
+// wait in a test is bounded.)
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limit,
+               std::chrono::milliseconds poll = std::chrono::milliseconds(50));
+// A TCP port on 127.0.0.1 that was free a moment ago.
+uint16_t FreeLoopbackPort();
 
 // One run of the teecloud CLI binary.
 struct CliRun {
