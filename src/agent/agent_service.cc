@@ -95,6 +95,44 @@ bool AgentService::ready() const {
   return booted_ != nullptr;
 }
 
+Result<AppKeys> AgentService::Keys() const {
+  std::shared_lock lock(mu_);
+  ASSIGN_OR_RETURN(const Booted* b, RequireBooted());
+  return b->keys;
+}
+
+void AgentService::SetAppStage(std::string stage, std::string detail) {
+  std::lock_guard lock(app_mu_);
+  app_stage_ = std::move(stage);
+  app_detail_ = std::move(detail);
+}
+
+void AgentService::SetServicesProbe(std::function<Result<Json>()> probe) {
+  std::lock_guard lock(app_mu_);
+  services_probe_ = std::move(probe);
+}
+
+AppStatusReply AgentService::AppStatus() const {
+  AppStatusReply reply;
+  std::function<Result<Json>()> probe;
+  {
+    std::lock_guard lock(app_mu_);
+    reply.stage = app_stage_;
+    reply.detail = app_detail_;
+    probe = services_probe_;
+  }
+  if (probe) {
+    auto services = probe();
+    if (services) {
+      reply.services = std::move(*services);
+    } else {
+      reply.detail += (reply.detail.empty() ? "" : "; ") +
+                      std::string("services unknown: ") + services.error().message;
+    }
+  }
+  return reply;
+}
+
 AppIdentity AgentService::Identity() const {
   std::shared_lock lock(mu_);
   return booted_ ? booted_->identity : AppIdentity{};

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -24,6 +25,7 @@
 #include "base/bytes.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/json.h"
 #include "crypto/random.h"
 #include "crypto/x509.h"
 #include "tee/attester.h"
@@ -112,6 +114,14 @@ struct InfoReply {
   std::string vm_config;
 };
 
+// What the agent's app runner is doing (teecloud extension /AppStatus; the node polls it).
+struct AppStatusReply {
+  // "booting" | "starting" (volumes, secrets, services) | "running" | "failed" | "stopping"
+  std::string stage = "booting";
+  std::string detail;          // human text: the step in progress, or the failure
+  Json services = Json::array();  // one object per compose service (app_runner.h)
+};
+
 struct VersionReply {
   std::string version;
   std::string rev;
@@ -148,6 +158,16 @@ class AgentService {
   Result<bool> Verify(const VerifyArgs& args);
   VersionReply Version() const;
 
+  // The booted app's keys, for the app runner in this process (volume key, env key). Never
+  // serialized or logged. kFailedPrecondition before Boot.
+  Result<AppKeys> Keys() const;
+  // The app runner reports its stage; /AppStatus returns it with the services probe's answer.
+  void SetAppStage(std::string stage, std::string detail);
+  // Called by AppStatus() for the services list (on failure the list is empty and the error is
+  // appended to the detail). Set once, before serving.
+  void SetServicesProbe(std::function<Result<Json>()> probe);
+  AppStatusReply AppStatus() const;
+
  private:
   struct Booted;
   // Requires the caller to hold mu_ (shared or exclusive).
@@ -167,6 +187,11 @@ class AgentService {
   size_t app_events_ = 0;
   size_t app_event_bytes_ = 0;
   std::mutex random_mu_;  // random_ is not thread-safe
+
+  mutable std::mutex app_mu_;
+  std::string app_stage_ = "booting";
+  std::string app_detail_;
+  std::function<Result<Json>()> services_probe_;
 };
 
 }  // namespace teecloud::agent

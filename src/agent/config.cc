@@ -43,6 +43,32 @@ Status LoadConfigFile(const std::string& path, Config& c) {
       RETURN_IF_ERROR(str(c.os_image_hash_hex));
     } else if (key == "log_level") {
       RETURN_IF_ERROR(str(c.log_level));
+    } else if (key == "engine_socket") {
+      RETURN_IF_ERROR(str(c.engine_socket));
+    } else if (key == "project") {
+      RETURN_IF_ERROR(str(c.project));
+    } else if (key == "volume_cipher_dir") {
+      RETURN_IF_ERROR(str(c.volume_cipher_dir));
+    } else if (key == "volume_mount_dir") {
+      RETURN_IF_ERROR(str(c.volume_mount_dir));
+    } else if (key == "port_host_ip") {
+      RETURN_IF_ERROR(str(c.port_host_ip));
+    } else if (key == "sealed_env") {
+      RETURN_IF_ERROR(str(c.sealed_env_path));
+    } else if (key == "envexec") {
+      RETURN_IF_ERROR(str(c.envexec_path));
+    } else if (key == "stop_timeout_seconds") {
+      if (!value.is_number_integer()) {
+        return InvalidArgument(ctx + ": stop_timeout_seconds: expected an integer");
+      }
+      c.stop_timeout_seconds = value.get<int>();
+    } else if (key == "port_maps") {
+      if (!value.is_array()) return InvalidArgument(ctx + ": port_maps: expected an array");
+      c.port_maps.clear();
+      for (const auto& s : value) {
+        if (!s.is_string()) return InvalidArgument(ctx + ": port_maps: expected strings");
+        c.port_maps.push_back(s.get<std::string>());
+      }
     } else if (key == "max_body_bytes") {
       if (!value.is_number_unsigned()) {
         return InvalidArgument(ctx + ": max_body_bytes: expected a positive integer");
@@ -111,6 +137,28 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv) {
   app.add_option("--max-body-bytes", flags.max_body_bytes, "largest accepted request body");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  std::vector<std::string> port_maps;
+  app.add_option("--engine-socket", flags.engine_socket,
+                 "container engine (Docker Engine API) unix socket; runs the manifest's compose "
+                 "services. Without it the agent only serves its API");
+  app.add_option("--project", flags.project,
+                 "compose project name (default tc-<first 12 hex digits of the app id>)");
+  app.add_option("--volume-cipher-dir", flags.volume_cipher_dir,
+                 "encrypted volume storage (gocryptfs cipher directory); with --volume-mount-dir");
+  app.add_option("--volume-mount-dir", flags.volume_mount_dir,
+                 "where the agent mounts the decrypted view of --volume-cipher-dir");
+  app.add_option("--port-map", port_maps,
+                 "CVM:HOST[/udp]: publish the compose file's port CVM on host port HOST "
+                 "(repeatable; none given = nothing published)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--port-host-ip", flags.port_host_ip, "host address for published ports");
+  app.add_option("--sealed-env", flags.sealed_env_path,
+                 "the deployment's encrypted secrets (teecloud deploy --env-file)");
+  app.add_option("--envexec", flags.envexec_path,
+                 "teecloud-envexec binary (hands secrets to services)");
+  app.add_option("--stop-timeout", flags.stop_timeout_seconds,
+                 "seconds services get to stop on shutdown (default 10)");
   out.help_text = app.help();
 
   try {
@@ -135,6 +183,15 @@ Result<ParsedFlags> ParseFlags(int argc, const char* const* argv) {
   if (given("--os-image-hash")) c.os_image_hash_hex = flags.os_image_hash_hex;
   if (given("--max-body-bytes")) c.max_body_bytes = flags.max_body_bytes;
   if (given("--log-level")) c.log_level = flags.log_level;
+  if (given("--engine-socket")) c.engine_socket = flags.engine_socket;
+  if (given("--project")) c.project = flags.project;
+  if (given("--volume-cipher-dir")) c.volume_cipher_dir = flags.volume_cipher_dir;
+  if (given("--volume-mount-dir")) c.volume_mount_dir = flags.volume_mount_dir;
+  if (given("--port-map")) c.port_maps = port_maps;
+  if (given("--port-host-ip")) c.port_host_ip = flags.port_host_ip;
+  if (given("--sealed-env")) c.sealed_env_path = flags.sealed_env_path;
+  if (given("--envexec")) c.envexec_path = flags.envexec_path;
+  if (given("--stop-timeout")) c.stop_timeout_seconds = flags.stop_timeout_seconds;
   return out;
 }
 
@@ -173,6 +230,27 @@ Status ValidateConfig(const Config& c) {
   if (c.max_body_bytes < 1024 || c.max_body_bytes > (size_t{64} << 20)) {
     return InvalidArgument("--max-body-bytes must be between 1 KiB and 64 MiB");
   }
+  if (c.volume_cipher_dir.empty() != c.volume_mount_dir.empty()) {
+    return InvalidArgument("--volume-cipher-dir and --volume-mount-dir go together");
+  }
+  if (c.engine_socket.empty()) {
+    const std::pair<const char*, bool> needs_engine[] = {
+        {"--volume-cipher-dir", !c.volume_cipher_dir.empty()},
+        {"--port-map", !c.port_maps.empty()},
+        {"--sealed-env", !c.sealed_env_path.empty()},
+        {"--project", !c.project.empty()},
+    };
+    for (const auto& [flag, set] : needs_engine) {
+      if (set) return InvalidArgument(std::string(flag) + " needs --engine-socket");
+    }
+  }
+  for (const auto& m : c.port_maps) RETURN_IF_ERROR(ParsePortMap(m));
+  if (!c.sealed_env_path.empty() && !IsRegularFile(c.sealed_env_path)) {
+    return InvalidArgument("--sealed-env " + c.sealed_env_path + ": no such file");
+  }
+  if (c.stop_timeout_seconds < 0 || c.stop_timeout_seconds > 3600) {
+    return InvalidArgument("--stop-timeout must be between 0 and 3600 seconds");
+  }
   return OkStatus();
 }
 
@@ -186,7 +264,48 @@ std::string Describe(const Config& c) {
   s << "\nstate dir: " << c.state_dir << "\nserve on:";
   for (const auto& p : c.sockets) s << " " << p;
   s << "\n";
+  if (!c.engine_socket.empty()) {
+    s << "engine: " << c.engine_socket << (c.project.empty() ? "" : " (project " + c.project + ")")
+      << "\n";
+    s << "volumes: "
+      << (c.volume_cipher_dir.empty() ? std::string("engine volumes")
+                                      : "gocryptfs " + c.volume_cipher_dir + " at " +
+                                            c.volume_mount_dir)
+      << "\nports:";
+    if (c.port_maps.empty()) s << " none published";
+    for (const auto& m : c.port_maps) s << " " << m;
+    s << "\nsecrets: " << (c.sealed_env_path.empty() ? "none" : c.sealed_env_path) << "\n";
+  }
   return s.str();
+}
+
+Result<PortMap> ParsePortMap(std::string_view text) {
+  const std::string ctx = "--port-map " + std::string(text);
+  PortMap m;
+  std::string_view rest = text;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    m.protocol = std::string(rest.substr(slash + 1));
+    rest = rest.substr(0, slash);
+    if (m.protocol != "tcp" && m.protocol != "udp") {
+      return InvalidArgument(ctx + ": protocol must be tcp or udp");
+    }
+  }
+  const auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return InvalidArgument(ctx + ": expected CVM:HOST");
+  auto port = [&](std::string_view s, uint16_t& out) -> Status {
+    unsigned v = 0;
+    if (s.empty() || s.size() > 5) return InvalidArgument(ctx + ": ports are 1..65535");
+    for (char ch : s) {
+      if (ch < '0' || ch > '9') return InvalidArgument(ctx + ": ports are 1..65535");
+      v = v * 10 + static_cast<unsigned>(ch - '0');
+    }
+    if (v == 0 || v > 65535) return InvalidArgument(ctx + ": ports are 1..65535");
+    out = static_cast<uint16_t>(v);
+    return OkStatus();
+  };
+  RETURN_IF_ERROR(port(rest.substr(0, colon), m.cvm_port));
+  RETURN_IF_ERROR(port(rest.substr(colon + 1), m.host_port));
+  return m;
 }
 
 }  // namespace teecloud::agent

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -25,6 +27,21 @@ struct Config {
   std::string os_image_hash_hex;  // reported in /Info; "" when unknown
   size_t max_body_bytes = size_t{1} << 20;
   std::string log_level = "info";  // spdlog level name
+
+  // Running the app (app_runner.h). Without an engine socket the agent only serves its API.
+  std::string engine_socket;  // Docker Engine API unix socket
+  std::string project;        // compose project name; "" = "tc-" + the app id's first 12 hex
+  // gocryptfs volume storage (container backend): cipher dir on the host disk, plaintext view
+  // mounted by the agent. Both or neither; neither = engine volumes (a CVM's encrypted disk).
+  std::string volume_cipher_dir;
+  std::string volume_mount_dir;
+  // "CVM:HOST[/proto]": publish the compose file's port CVM on host port HOST. When none is
+  // given, no port is published on the host.
+  std::vector<std::string> port_maps;
+  std::string port_host_ip = "127.0.0.1";
+  std::string sealed_env_path;  // the deployment's sealed secrets (ciphertext), "" = none
+  std::string envexec_path;     // teecloud-envexec, needed when services get secrets
+  int stop_timeout_seconds = 10;
 
   // The seed file actually used (key_seed_file or its default).
   std::string EffectiveKeySeedFile() const;
@@ -48,5 +65,13 @@ Status ValidateConfig(const Config& config);
 
 // Multi-line human summary.
 std::string Describe(const Config& config);
+
+// One --port-map value: "CVM:HOST[/tcp|udp]".
+struct PortMap {
+  uint16_t cvm_port = 0;
+  uint16_t host_port = 0;
+  std::string protocol = "tcp";
+};
+Result<PortMap> ParsePortMap(std::string_view text);
 
 }  // namespace teecloud::agent

@@ -20,8 +20,10 @@
 namespace teecloud::agent {
 namespace {
 
-constexpr std::array<std::string_view, 9> kMethods = {
-    "GetQuote", "Attest", "GetKey", "GetTlsKey", "Info", "EmitEvent", "Sign", "Verify", "Version"};
+// AppStatus is teecloud's own (the app runner's stage and services); the rest are dstack's.
+constexpr std::array<std::string_view, 10> kMethods = {
+    "GetQuote", "Attest",  "GetKey",  "GetTlsKey", "Info",
+    "EmitEvent", "Sign",   "Verify",  "Version",   "AppStatus"};
 
 ApiResponse ErrorResponse(int status, std::string message) {
   OrderedJson j;
@@ -215,6 +217,14 @@ Result<OrderedJson> Dispatch(AgentService& service, std::string_view method, con
     out["rev"] = v.rev;
     return out;
   }
+  if (method == "AppStatus") {
+    RETURN_IF_ERROR(req.OnlyFields({}));
+    AppStatusReply a = service.AppStatus();
+    out["stage"] = a.stage;
+    out["detail"] = a.detail;
+    out["services"] = OrderedJson::parse(a.services.dump());
+    return out;
+  }
   return NotFound("no such method");
 }
 
@@ -372,7 +382,7 @@ struct ApiServer::Impl {
         server.Post(route,
                     [handle](const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& reader) { handle(req, res, &reader); });
-        if (m == "Info" || m == "Version") {
+        if (m == "Info" || m == "Version" || m == "AppStatus") {
           server.Get(route, [handle](const httplib::Request& req, httplib::Response& res) {
             handle(req, res, nullptr);
           });

@@ -53,6 +53,27 @@ class ApiFixture : public ::testing::Test {
 
 using HandleApiRequestTest = ApiFixture;
 
+TEST_F(HandleApiRequestTest, AppStatusReportsTheRunnersStageAndServices) {
+  auto before = HandleApiRequest(service_, "/AppStatus", "");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_EQ(ParseJson(before.body)->at("stage"), "booting");
+  service_.SetAppStage("starting", "services: web: starting");
+  service_.SetServicesProbe([]() -> Result<Json> {
+    return Json::array({Json{{"service", "web"}, {"running", true}}});
+  });
+  auto during = ParseJson(HandleApiRequest(service_, "/prpc/AppStatus", "{}").body);
+  ASSERT_TRUE(during.has_value());
+  EXPECT_EQ(during->at("stage"), "starting");
+  EXPECT_EQ(during->at("detail"), "services: web: starting");
+  EXPECT_EQ(during->at("services").at(0).at("service"), "web");
+  // A failing probe leaves the list empty and says why.
+  service_.SetServicesProbe([]() -> Result<Json> { return Unavailable("engine gone"); });
+  auto failing = ParseJson(HandleApiRequest(service_, "/AppStatus", "").body);
+  EXPECT_TRUE(failing->at("services").empty());
+  EXPECT_NE(failing->at("detail").get<std::string>().find("engine gone"), std::string::npos);
+  EXPECT_EQ(HandleApiRequest(service_, "/AppStatus", R"({"x": 1})").status, 400);
+}
+
 TEST_F(HandleApiRequestTest, ServesEveryMethod) {
   Boot();
   auto info = HandleApiRequest(service_, "/Info", "{}");

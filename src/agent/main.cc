@@ -6,11 +6,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <iostream>
+#include <mutex>
 #include <memory>
 #include <thread>
 
 #include "agent/agent_service.h"
+#include "agent/app_runner.h"
 #include "agent/boot.h"
 #include "agent/config.h"
 #include "agent/http_api.h"
@@ -52,6 +55,34 @@ std::string VmConfigJson(const tee::PlatformInfo& platform, const std::string& o
   j["tee"] = platform.tee;
   j["simulated"] = platform.simulated;
   return DumpJson(j);
+}
+
+// The app runner's options from the config; `socket` is the agent's API socket that services
+// may bind-mount (as /var/run/dstack.sock and the other names apps use).
+agent::AppRunnerOptions RunnerOptions(const agent::Config& config, const agent::AppIdentity& id) {
+  agent::AppRunnerOptions o;
+  o.engine_socket = config.engine_socket;
+  o.project = config.project.empty() ? "tc-" + ToHex(id.app_id).substr(0, 12) : config.project;
+  o.volume_cipher_dir = config.volume_cipher_dir;
+  o.volume_mount_dir = config.volume_mount_dir;
+  if (!config.port_maps.empty() || !config.volume_cipher_dir.empty()) {
+    // The container backend: the node decides what reaches the host; nothing else does.
+    o.port_map.emplace();
+    for (const auto& text : config.port_maps) {
+      const agent::PortMap m = *agent::ParsePortMap(text);  // validated with the config
+      (*o.port_map)[{m.cvm_port, m.protocol}] = m.host_port;
+    }
+  }
+  o.port_host_ip = config.port_host_ip;
+  o.sealed_env_path = config.sealed_env_path;
+  o.envexec_path = config.envexec_path;
+  o.state_dir = config.state_dir;
+  for (const char* name : {"/var/run/dstack.sock", "/var/run/teecloud.sock",
+                           "/var/run/tappd.sock", "/run/dstack.sock"}) {
+    o.socket_binds[name] = config.sockets.front();
+  }
+  o.stop_timeout_seconds = config.stop_timeout_seconds;
+  return o;
 }
 
 }  // namespace
@@ -133,7 +164,7 @@ int main(int argc, char** argv) {
   options.vm_config = VmConfigJson(platform, config.os_image_hash_hex);
   agent::AgentService service(*attester, clock, random, std::move(options));
   if (auto booted = service.Boot(**provider, inputs); !booted) {
-    spdlog::critical("boot failed: {}", booted.error().ToString());
+    spdlog::critical("fatal: boot failed: {}", booted.error().ToString());
     return booted.error().code == Code::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   const agent::AppIdentity id = service.Identity();
@@ -148,6 +179,9 @@ int main(int argc, char** argv) {
   server_options.on_request = [](const agent::RequestLogEntry& e) {
     if (e.status >= 400) {
       spdlog::warn("{} {} {} -> {} {}", e.socket, e.method, e.path, e.status, e.error);
+    } else if (e.path == "/Info" || e.path == "/AppStatus") {
+      // The node polls these every second; keep them out of the default log.
+      spdlog::debug("{} {} {} -> {}", e.socket, e.method, e.path, e.status);
     } else {
       spdlog::info("{} {} {} -> {}", e.socket, e.method, e.path, e.status);
     }
@@ -168,9 +202,58 @@ int main(int argc, char** argv) {
             << "sockets: " << sockets << "\n"
             << std::flush;
 
+  // volumes → secrets → services (the API already answers: services may use it as they start).
+  std::unique_ptr<agent::AppRunner> runner;
+  std::atomic<bool> stop_logs{false};
+  std::thread log_thread;
+  auto stop_app = [&]() {
+    if (!runner) return;
+    service.SetAppStage("stopping", "stopping the services");
+    if (auto st = runner->Stop([](const std::string& line) { spdlog::info("{}", line); }); !st) {
+      spdlog::error("stopping the app: {}", st.error().ToString());
+    }
+    stop_logs = true;
+    if (log_thread.joinable()) log_thread.join();
+  };
+  if (config.engine_socket.empty()) {
+    service.SetAppStage("running", "no container engine configured: the agent serves its API only");
+  } else {
+    runner = std::make_unique<agent::AppRunner>(RunnerOptions(config, id));
+    agent::AppRunner* r = runner.get();
+    service.SetServicesProbe([r]() { return r->Services(); });
+    service.SetAppStage("starting", "mounting volumes");
+    auto keys = service.Keys();
+    Status started = keys ? runner->Start(id.manifest, *keys,
+                                          [&service](const std::string& line) {
+                                            spdlog::info("{}", line);
+                                            service.SetAppStage("starting", line);
+                                          })
+                          : Status(tl::unexpected(keys.error()));
+    if (!started) {
+      service.SetAppStage("failed", started.error().message);
+      spdlog::critical("fatal: the app did not start: {}", started.error().message);
+      stop_app();
+      (*server)->Stop();
+      return kExitFailure;
+    }
+    // Service output goes to this process's stdout, one "service | line" each.
+    log_thread = std::thread([r, &stop_logs]() {
+      std::mutex out_mu;
+      r->ForwardLogs(
+          [&out_mu](const compose::LogLine& line) {
+            std::lock_guard lock(out_mu);
+            std::cout << line.service << " | " << line.text << "\n" << std::flush;
+          },
+          stop_logs);
+    });
+    service.SetAppStage("running", "");
+    spdlog::info("app running: project {}", runner->options().project);
+  }
+
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  stop_app();
   (*server)->Stop();
   spdlog::info("stopped");
   return 0;
