@@ -121,6 +121,7 @@ int RunCliImpl(int argc, const char* const* argv, const Clock& clock, std::ostre
   AddManifestCommands(table);
   AddChainCommands(table);
   AddNodeCommands(table);
+  AddVerifyAppCommand(table);
 
   try {
     app.parse(argc, argv);

@@ -48,10 +48,12 @@ class CommandTable {
   // `run` is called when `leaf` was given on the command line.
   void Handle(CLI::App* leaf, CommandHandler run) { handlers_.emplace_back(leaf, std::move(run)); }
 
-  // Runs the handler of the parsed leaf; nullopt when none was parsed.
+  // Runs the handler of the parsed leaf; nullopt when none was parsed. A command with a handler
+  // of its own and subcommands (`verify APP` beside `verify quote`) is the leaf only when none
+  // of its subcommands was given.
   std::optional<int> Dispatch() const {
     for (const auto& [leaf, run] : handlers_) {
-      if (leaf->parsed()) return run();
+      if (leaf->parsed() && leaf->get_subcommands().empty()) return run();
     }
     return std::nullopt;
   }
@@ -67,5 +69,7 @@ void AddSimCommands(CommandTable& table);       // teecloud sim init
 void AddManifestCommands(CommandTable& table);  // teecloud manifest
 void AddChainCommands(CommandTable& table);     // teecloud chain|registry|app
 void AddNodeCommands(CommandTable& table);      // teecloud deploy|ls|inspect|logs|upgrade|rm|...
+// teecloud verify APP (verify_command.cc), on the `verify` group beside `verify quote`.
+void AddVerifyAppCommand(CommandTable& table);
 
 }  // namespace teecloud::cli

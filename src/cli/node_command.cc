@@ -16,9 +16,12 @@
 #include "base/json.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
+#include "crypto/random.h"
 #include "manifest/manifest.h"
 #include "node/cvm.h"
 #include "node/node_client.h"
+#include "secrets/dotenv.h"
+#include "secrets/sealed_env.h"
 
 namespace teecloud::cli {
 
@@ -46,7 +49,7 @@ Result<NodeClient> Connect(const NodeFlag& f) {
 // unreadable file are usage / I/O errors (2).
 int Report(const CliIo& io, std::string_view cmd, const Error& e) {
   io.err << "teecloud " << cmd << ": " << e.message << "\n";
-  return e.code == Code::kUnavailable ? kExitUsage : kExitRejected;
+  return node::IsNodeUnreachable(e) ? kExitUsage : kExitRejected;
 }
 
 int Usage(const CliIo& io, std::string_view cmd, const Error& e) {
@@ -92,22 +95,49 @@ Result<std::string> BuildManifest(const std::string& compose_path,
   return manifest::CanonicalManifestJson(*m);
 }
 
+// The secrets of an --env-file ("" = none). Names only ever reach the output.
+Result<std::vector<secrets::EnvVar>> ReadEnvFile(const std::string& path) {
+  if (path.empty()) return std::vector<secrets::EnvVar>{};
+  ASSIGN_OR_RETURN(const std::string text, ReadTextFile(path, (size_t{1} << 20) + 1));
+  auto vars = secrets::ParseDotenv(text);
+  if (!vars) return tl::unexpected(vars.error().WithContext("--env-file " + path));
+  if (vars->empty()) return InvalidArgument("--env-file " + path + ": defines no variables");
+  return vars;
+}
+
+// Seals `vars` to the env key of app `app_id` that the node's key provider reports. The values
+// are encrypted here, on the owner's machine: the node only ever stores ciphertext.
+Result<Bytes> SealForApp(const NodeClient& client, const std::string& app_id,
+                         const std::vector<secrets::EnvVar>& vars, const CliIo& io) {
+  ASSIGN_OR_RETURN(const Json reply, client.Get("/v1/apps/" + app_id + "/env-pubkey"));
+  ASSIGN_OR_RETURN(const Bytes public_key,
+                   secrets::ParseEnvPublicKeyHex(JsonStr(reply, "public_key")));
+  crypto::SystemRandom random;
+  ASSIGN_OR_RETURN(Bytes sealed, secrets::SealEnv(public_key, vars, random));
+  io.err << "  sealed " << vars.size() << " secret(s) to app " << app_id.substr(0, 12)
+         << "'s env key (key provider " << JsonStr(reply, "key_provider") << ")\n";
+  return sealed;
+}
+
 // Polls the CVM until it runs (true), fails, or `timeout` passes; prints progress on err.
 Result<Json> WaitRunning(const NodeClient& client, const std::string& ref, double timeout_seconds,
                          const CliIo& io) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   std::string last_status;
+  std::string last_detail;
   for (;;) {
     ASSIGN_OR_RETURN(Json cvm, client.Get(CvmPath(ref)));
     const std::string status = JsonStr(cvm, "status");
-    if (status != last_status) {
-      io.err << "  " << JsonStr(cvm, "name") << ": " << status << "\n";
+    const std::string detail = JsonStr(cvm, "status_detail");
+    if (status != last_status || (status == "starting" && detail != last_detail)) {
+      io.err << "  " << JsonStr(cvm, "name") << ": " << status
+             << (status == "starting" && !detail.empty() ? " (" + detail + ")" : "") << "\n";
       last_status = status;
+      last_detail = detail;
     }
     if (status == "running") return cvm;
     if (status == "exited" || status == "failed" || status == "stopped" || status == "removed") {
-      std::string detail = JsonStr(cvm, "status_detail");
       std::string logs;
       if (auto text = client.GetText(CvmPath(ref) + "/logs?tail=20")) logs = *text;
       return FailedPrecondition("CVM '" + JsonStr(cvm, "name") + "' is " + status +
@@ -153,6 +183,7 @@ struct DeployOpts {
   uint64_t version = 1;
   std::string key_provider = "local";
   std::string restart = "always";
+  std::string env_file;
   double timeout = 120;
   bool no_wait = false;
 };
@@ -169,6 +200,10 @@ int RunDeploy(const DeployOpts& o, const CliIo& io) {
   auto kp = manifest::ParseKeyProvider(o.key_provider);
   if (!kp) return Usage(io, cmd, kp.error());
   mo.key_provider = *kp;
+  auto env = ReadEnvFile(o.env_file);
+  if (!env) return Usage(io, cmd, env.error());
+  // The names of the secrets are part of the measured manifest (allowed_envs); values are not.
+  for (const auto& v : *env) mo.allowed_envs.push_back(v.name);
   auto manifest_json = BuildManifest(o.file, mo);
   if (!manifest_json) return Usage(io, cmd, manifest_json.error());
   Json body = {{"name", o.name},
@@ -176,6 +211,19 @@ int RunDeploy(const DeployOpts& o, const CliIo& io) {
                {"ports", node::PortsToJson(*ports)},
                {"restart_policy", o.restart}};
   io.err << "deploying " << o.name << " to " << client->endpoint().display << "\n";
+  if (!env->empty()) {
+    // The app id the CVM will have: a removed CVM of this name keeps its own.
+    auto m = manifest::ParseManifest(*manifest_json);
+    if (!m) return Usage(io, cmd, m.error());
+    const manifest::AppId policy_id = manifest::PolicyModeAppId(*m);
+    std::string app_id = ToHex(ByteView(policy_id.data(), policy_id.size()));
+    if (auto kept = client->Get(CvmPath(o.name)); kept && JsonStr(*kept, "status") == "removed") {
+      app_id = JsonStr(*kept, "app_id");
+    }
+    auto sealed = SealForApp(*client, app_id, *env, io);
+    if (!sealed) return Report(io, cmd, sealed.error());
+    body["sealed_env"] = ToHex(*sealed);
+  }
   auto reply = client->Post("/v1/cvms", body);
   if (!reply) return Report(io, cmd, reply.error());
   Json cvm = (*reply)["cvm"];
@@ -314,6 +362,7 @@ struct UpgradeOpts {
   std::string file;
   uint64_t version = 0;  // 0: current + 1
   std::vector<std::string> ports;
+  std::string env_file;
   double timeout = 120;
   bool no_wait = false;
 };
@@ -334,9 +383,24 @@ int RunUpgrade(const UpgradeOpts& o, const CliIo& io) {
   if (auto kp = manifest::ParseKeyProvider(JsonStr(old_manifest, "key_provider"))) {
     mo.key_provider = *kp;
   }
+  auto env = ReadEnvFile(o.env_file);
+  if (!env) return Usage(io, cmd, env.error());
+  if (!env->empty()) {
+    for (const auto& v : *env) mo.allowed_envs.push_back(v.name);
+  } else if (old_manifest.contains("allowed_envs") && old_manifest["allowed_envs"].is_array()) {
+    // Without --env-file the current secrets stay, and so do the names that let them through.
+    for (const Json& n : old_manifest["allowed_envs"]) {
+      if (n.is_string()) mo.allowed_envs.push_back(n.get<std::string>());
+    }
+  }
   auto manifest_json = BuildManifest(o.file, mo);
   if (!manifest_json) return Usage(io, cmd, manifest_json.error());
   Json body = {{"manifest", *manifest_json}};
+  if (!env->empty()) {
+    auto sealed = SealForApp(*client, JsonStr(*current, "app_id"), *env, io);
+    if (!sealed) return Report(io, cmd, sealed.error());
+    body["sealed_env"] = ToHex(*sealed);
+  }
   if (!o.ports.empty()) {
     auto ports = ParsePorts(o.ports);
     if (!ports) return Usage(io, cmd, ports.error());
@@ -398,6 +462,9 @@ void AddNodeCommands(CommandTable& table) {
     c->add_option("--port", o->ports, "Map host port to CVM port: HOST:CVM[/udp] (repeatable)")
         ->allow_extra_args(false);
     c->add_option("--version", o->version, "Manifest version (rollback protection; default 1)");
+    c->add_option("--env-file", o->env_file,
+                  "Secrets (KEY=VALUE lines): sealed here to the app's env key; only the CVM "
+                  "decrypts them. Their names become the manifest's allowed_envs");
     c->add_option("--key-provider", o->key_provider, "local (default) | none | kms")
         ->check(CLI::IsMember({"local", "none", "kms"}));
     c->add_option("--restart", o->restart,
@@ -456,6 +523,8 @@ void AddNodeCommands(CommandTable& table) {
     c->add_option("APP", o->app, "CVM name, id or app id")->required();
     c->add_option("-f,--file", o->file, "The new docker-compose.yml")->required();
     c->add_option("--version", o->version, "Manifest version (default: the current one + 1)");
+    c->add_option("--env-file", o->env_file,
+                  "Replace the secrets (KEY=VALUE lines; default: keep the current ones)");
     c->add_option("--port", o->ports, "Replace the port mappings: HOST:CVM[/udp] (repeatable)")
         ->allow_extra_args(false);
     c->add_option("--timeout", o->timeout, "Seconds to wait for the CVM to run (default 120)");

@@ -1,6 +1,7 @@
 #include "cli/verify_command.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "attest/dcap/collateral.h"
@@ -10,8 +11,11 @@
 #include "base/bytes.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "cli/app_verify.h"
+#include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "crypto/x509.h"
+#include "node/node_client.h"
 
 namespace teecloud::cli {
 
@@ -75,18 +79,8 @@ int Fail(std::ostream& err, const std::string& what) {
 // Roots from a PEM file (one or more certificates) or a single DER certificate.
 Result<dcap::TrustSettings> LoadTrustRoot(const std::string& path) {
   ASSIGN_OR_RETURN(Bytes raw, ReadFile(path));
-  std::vector<crypto::Certificate> roots;
-  if (auto pem = crypto::ParsePemChain(AsStringView(raw))) {
-    roots = std::move(*pem);
-  } else if (auto der = crypto::Certificate::FromDer(raw)) {
-    roots.push_back(std::move(*der));
-  } else {
-    return InvalidArgument(path + ": no PEM or DER certificate found");
-  }
-  dcap::TrustSettings trust;
-  const Bytes& intel = dcap::IntelSgxRootCa().der();
-  trust.simulated = !(roots.size() == 1 && BytesEqual(roots[0].der(), intel));
-  trust.roots = std::move(roots);
+  auto trust = ParseTrustRoot(raw);
+  if (!trust) return InvalidArgument(path + ": " + trust.error().message);
   return trust;
 }
 
@@ -266,6 +260,188 @@ int RunVerifyQuote(const VerifyQuoteOptions& o, const Clock& clock, std::ostream
   if (!result.valid) return kExitRejected;
   if (decision && !decision->accepted) return kExitRejected;
   return kExitOk;
+}
+
+// ------------------------------------------------------------------ verify APP
+
+namespace {
+
+constexpr std::string_view kVerifyApp = "teecloud verify";
+
+int AppUsage(std::ostream& err, const std::string& what) {
+  err << kVerifyApp << ": " << what << "\n";
+  return kExitUsage;
+}
+
+// A node error: unreachable is 2 (as the other node commands), anything the node refused is 1.
+int AppNodeError(std::ostream& err, const std::string& doing, const Error& e) {
+  err << kVerifyApp << ": " << doing << ": " << e.message << "\n";
+  return node::IsNodeUnreachable(e) ? kExitUsage : kExitRejected;
+}
+
+std::string Str(const Json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+}  // namespace
+
+int RunVerifyApp(const VerifyAppOptions& o, const Clock& clock, crypto::Random& random,
+                 std::ostream& out, std::ostream& err) {
+  if (o.app.empty()) {
+    return AppUsage(err,
+                    "give the app to verify (`teecloud verify APP`: its name, CVM id or app id), "
+                    "or a quote file (`teecloud verify quote FILE`)");
+  }
+  // Flags and files before anything goes over the wire.
+  node::NodeEndpoint endpoint = node::DefaultNodeEndpoint();
+  if (!o.node.empty()) {
+    auto ep = node::ParseNodeEndpoint(o.node);
+    if (!ep) return AppUsage(err, "--node: " + ep.error().message);
+    endpoint = std::move(*ep);
+  }
+  AppTrust trust;
+  if (o.trust_root_path) {
+    auto raw = ReadFile(*o.trust_root_path, 1 << 20);
+    if (!raw)
+      return AppUsage(err, "--trust-root " + *o.trust_root_path + ": " + raw.error().message);
+    if (auto t = ParseTrustRoot(*raw); !t) {
+      return AppUsage(err, "--trust-root " + *o.trust_root_path + ": " + t.error().message);
+    }
+    trust.root.assign(raw->begin(), raw->end());
+    trust.root_source = "--trust-root " + *o.trust_root_path;
+  }
+  if (o.collateral_path) {
+    auto text = ReadTextFile(*o.collateral_path);
+    if (!text) return AppUsage(err, *o.collateral_path + ": " + text.error().message);
+    if (auto c = dcap::ParseCollateral(*text); !c) {
+      return AppUsage(err, *o.collateral_path + ": not a collateral file: " + c.error().message);
+    }
+    trust.collateral_json = std::move(*text);
+  }
+
+  const node::NodeClient client(endpoint);
+  const std::string path = "/v1/cvms/" + node::EncodePathSegment(o.app);
+  auto cvm = client.Get(path);
+  if (!cvm) {
+    std::string hint;
+    if (cvm.error().code == Code::kNotFound) hint = " (see `teecloud ls` for the apps on it)";
+    return AppNodeError(err, "asking the node at " + endpoint.display + " for '" + o.app + "'",
+                        Error{cvm.error().code, cvm.error().message + hint});
+  }
+
+  // A nonce of our own: a quote over it cannot have been made before we asked.
+  const Bytes nonce = random.RandomBytes(32);
+  auto reply = client.Post(path + "/attest", Json{{"nonce", ToHex(nonce)}});
+  if (!reply) {
+    return AppNodeError(err, "asking the node for a quote of '" + o.app + "'", reply.error());
+  }
+
+  AppVerifyInput in;
+  in.nonce = nonce;
+  auto quote = FromHex(Str(*reply, "quote"));
+  in.reply.quote = quote ? std::move(*quote) : Bytes{};
+  in.reply.event_log_json =
+      reply->contains("event_log") ? DumpJson((*reply)["event_log"]) : std::string("null");
+  in.reply.tee = Str(*reply, "tee");
+  in.reply.simulated = reply->contains("simulated") && (*reply)["simulated"] == true;
+  // The identity the node asserts for this quote (its attest reply), and its manifest when the
+  // CVM was not upgraded between the two requests.
+  in.claim.cvm_id = Str(*reply, "cvm_id");
+  in.claim.name = Str(*reply, "name");
+  in.claim.app_id = Str(*reply, "app_id");
+  in.claim.instance_id = Str(*reply, "instance_id");
+  in.claim.manifest_hash = Str(*reply, "manifest_hash");
+  if (Str(*cvm, "manifest_hash") == in.claim.manifest_hash && cvm->contains("manifest")) {
+    const Json& m = (*cvm)["manifest"];
+    in.claim.manifest_json = m.is_string() ? m.get<std::string>() : DumpJson(m);
+  }
+
+  std::string note;
+  if (trust.root.empty() && in.reply.simulated) {
+    auto sim = client.Get("/v1/node/sim-trust");
+    if (!sim) {
+      return AppNodeError(err,
+                          "the quote is simulated, but its root could not be fetched from the "
+                          "node (pass --trust-root and --collateral)",
+                          sim.error());
+    }
+    trust.root = Str(*sim, "root_pem");
+    if (!trust.collateral_json && sim->contains("collateral")) {
+      trust.collateral_json = DumpJson((*sim)["collateral"]);
+    }
+    trust.root_source = "simulation root served by the node (GET /v1/node/sim-trust)";
+    note =
+        "NOTE: the quote is from a SIMULATED TEE and its root came from the node itself: this "
+        "checks the app's identity, nonce and event log, but simulated evidence proves nothing "
+        "about hardware.\n";
+  } else if (trust.root.empty()) {
+    trust.root_source = "Intel SGX Root CA (pinned)";
+    if (!trust.collateral_json) {
+      note = "NOTE: no --collateral: the TCB status is not checked.\n";
+    }
+  }
+  in.trust = std::move(trust);
+  in.now = clock.Now();
+
+  auto verified = VerifyAppEvidence(in);
+  if (!verified) {
+    if (verified.error().code == Code::kInvalidArgument) {
+      return AppUsage(err, verified.error().message);
+    }
+    err << kVerifyApp << ": REFUSED " << o.app << ": " << verified.error().message << "\n";
+    if (o.json) {
+      OrderedJson j;
+      j["verdict"] = "REFUSED";
+      j["app"] = o.app;
+      j["error"] = verified.error().message;
+      out << DumpJson(j, 2) << "\n";
+    }
+    return kExitRejected;
+  }
+  err << note;
+  if (o.json) {
+    OrderedJson j = AppVerificationToJson(*verified);
+    j["node"] = endpoint.display;
+    out << DumpJson(j, 2) << "\n";
+  } else {
+    out << AppVerificationToText(*verified);
+  }
+  return kExitOk;
+}
+
+void AddVerifyAppCommand(CommandTable& table) {
+  CLI::App* verify = table.Group(table.root(), "verify", "Verify attestation evidence");
+  verify->description(
+      "Verify a running app through its node (`verify APP`), or a quote file (`verify quote`)");
+  verify->require_subcommand(0, 1);
+  auto o = std::make_shared<VerifyAppOptions>();
+  verify->add_option("APP", o->app,
+                     "A running app: CVM name, id or app id. Fetches a fresh quote over a random "
+                     "nonce through the node and verifies it, its event log and its identity. "
+                     "(An app named like a subcommand, e.g. `quote`: give its id.)");
+  verify->add_flag("--json", o->json, "Print one JSON object");
+  verify->add_option("--node", o->node,
+                     "Node API: http://HOST:PORT or a unix socket path (default: $TEECLOUD_NODE, "
+                     "else the local node's socket, else http://127.0.0.1:7310)");
+  verify->add_option("--trust-root", o->trust_root_path,
+                     "Trusted root (PEM or DER). Default: Intel's root; for a simulated quote, "
+                     "the simulation root the node serves");
+  verify->add_option("--collateral", o->collateral_path,
+                     "Collateral JSON (default: the node's, for a simulated quote)");
+  // Options given before `quote` would be silently ignored by it: refuse them.
+  verify->parse_complete_callback([verify, o] {
+    if (!verify->get_subcommands().empty() && (o->json || !o->node.empty() || o->trust_root_path ||
+                                               o->collateral_path || !o->app.empty())) {
+      throw CLI::ValidationError("verify",
+                                 "options of `verify APP` do not apply to `verify quote`; give "
+                                 "`verify quote` its own after `quote FILE`");
+    }
+  });
+  const CliIo& io = table.io();
+  table.Handle(verify, [o, io] {
+    crypto::SystemRandom random;
+    return RunVerifyApp(*o, io.clock, random, io.out, io.err);
+  });
 }
 
 }  // namespace teecloud::cli

@@ -1,5 +1,6 @@
 // `teecloud verify quote`: verify an Intel DCAP quote (TDX or SGX), optionally against
 // collateral, a policy and an event log, and report the outcome as text or JSON.
+// `teecloud verify APP`: verify a running app through its node (app_verify.h).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "attest/dcap/policy.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "crypto/random.h"
 
 namespace teecloud::cli {
 
@@ -50,5 +52,20 @@ struct VerifyQuoteOptions {
 // `out` like any other verification failure.
 int RunVerifyQuote(const VerifyQuoteOptions& options, const Clock& clock, std::ostream& out,
                    std::ostream& err);
+
+struct VerifyAppOptions {
+  std::string app;   // CVM name, id or app id
+  std::string node;  // --node; "" = node::DefaultNodeEndpoint()
+  std::optional<std::string> trust_root_path;
+  std::optional<std::string> collateral_path;
+  bool json = false;
+};
+
+// Inspects the CVM, asks its node for a quote over a fresh 32-byte nonce from `random`, fetches
+// the node's simulation trust when the quote is simulated and no --trust-root was given, and
+// runs VerifyAppEvidence. Returns 0 verified, 1 refused (the evidence, or the node: unknown app,
+// CVM not running), 2 usage / unreadable file / node unreachable.
+int RunVerifyApp(const VerifyAppOptions& options, const Clock& clock, crypto::Random& random,
+                 std::ostream& out, std::ostream& err);
 
 }  // namespace teecloud::cli

@@ -37,7 +37,9 @@ Result<Json> AgentClient::Call(std::string_view method, const Json& body) const 
         msg += ": " + e["message"].get<std::string>();
       }
     }
-    const Code code = r->status >= 500 ? Code::kUnavailable : Code::kFailedPrecondition;
+    const Code code = r->status >= 500   ? Code::kUnavailable
+                      : r->status == 404 ? Code::kNotFound
+                                         : Code::kFailedPrecondition;
     return MakeError(code, "agent " + path + " failed: " + msg);
   }
   if (!j) return Internal("agent " + path + ": reply is not JSON: " + j.error().message);

@@ -1,8 +1,10 @@
 #include "node/config.h"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 
 #include "base/file.h"
@@ -60,6 +62,12 @@ Result<Config> LoadConfigFile(const std::string& path) {
       s = str(c.socket);
     } else if (key == "agent_binary") {
       s = str(c.agent_binary);
+    } else if (key == "engine_socket") {
+      s = str(c.engine_socket);
+    } else if (key == "envexec_binary") {
+      s = str(c.envexec_binary);
+    } else if (key == "service_stop_timeout_seconds") {
+      s = num(c.service_stop_timeout_seconds);
     } else if (key == "log_level") {
       s = str(c.log_level);
     } else if (key == "supervise_interval_ms") {
@@ -128,6 +136,16 @@ Status CompleteConfig(Config& c, const std::string& self_exe) {
   if (c.agent_binary.empty()) {
     c.agent_binary = (std::filesystem::path(self_exe).parent_path() / "teecloud-agent").string();
   }
+  if (c.envexec_binary.empty()) {
+    c.envexec_binary =
+        (std::filesystem::path(c.agent_binary).parent_path() / "teecloud-envexec").string();
+  }
+  if (c.engine_socket.empty()) c.engine_socket = DefaultEngineSocket();
+  if (c.engine_socket != "off" && (c.engine_socket.empty() || c.engine_socket[0] != '/')) {
+    return InvalidArgument("engine_socket: expected an absolute path to a unix socket, or off");
+  }
+  RETURN_IF_ERROR(
+      CheckRange("service_stop_timeout_seconds", c.service_stop_timeout_seconds, 0, 600));
   if (c.listen != "off") RETURN_IF_ERROR(ParseListenAddress(c.listen));
   if (c.listen == "off" && c.socket == "off") {
     return InvalidArgument("listen and socket are both off: the API would be unreachable");
@@ -151,6 +169,9 @@ OrderedJson ConfigToJson(const Config& c) {
           {"listen", c.listen},
           {"socket", c.socket},
           {"agent_binary", c.agent_binary},
+          {"engine_socket", c.engine_socket},
+          {"envexec_binary", c.envexec_binary},
+          {"service_stop_timeout_seconds", c.service_stop_timeout_seconds},
           {"log_level", c.log_level},
           {"supervise_interval_ms", c.supervise_interval_ms},
           {"stop_grace_seconds", c.stop_grace_seconds},
@@ -158,6 +179,18 @@ OrderedJson ConfigToJson(const Config& c) {
           {"restart_backoff_max_seconds", c.restart_backoff_max_seconds},
           {"max_body_bytes", c.max_body_bytes},
           {"http_threads", c.http_threads}};
+}
+
+std::string DefaultEngineSocket() {
+  if (const char* host = std::getenv("DOCKER_HOST"); host != nullptr) {
+    const std::string_view h(host);
+    if (h.starts_with("unix://") && h.size() > 7) return std::string(h.substr(7));
+  }
+  struct stat st {};
+  if (::stat("/var/run/docker.sock", &st) == 0 && S_ISSOCK(st.st_mode)) {
+    return "/var/run/docker.sock";
+  }
+  return "off";
 }
 
 }  // namespace teecloud::node

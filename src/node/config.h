@@ -19,6 +19,13 @@ struct Config {
   std::string socket;
   // Default: teecloud-agent next to the teecloud-node executable.
   std::string agent_binary;
+  // The container engine CVM services run on (Docker Engine API unix socket, or "off": agents
+  // serve their API only). Default: $DOCKER_HOST when it is unix://PATH, else
+  // /var/run/docker.sock when that is a socket, else off.
+  std::string engine_socket;
+  // teecloud-envexec (services that get secrets start through it). Default: beside the agent.
+  std::string envexec_binary;
+  int64_t service_stop_timeout_seconds = 10;
   std::string log_level = "info";  // trace, debug, info, warn, error
   int64_t supervise_interval_ms = 1000;
   int64_t stop_grace_seconds = 10;
@@ -34,6 +41,9 @@ Result<Config> LoadConfigFile(const std::string& path);
 // Fills the defaults that depend on other fields and checks every value. `self_exe` is the
 // node's own executable (for the default agent binary).
 Status CompleteConfig(Config& config, const std::string& self_exe);
+
+// The engine_socket default (see Config).
+std::string DefaultEngineSocket();
 
 // "HOST:PORT" (IPv6 as "[::1]:PORT") → host, port; only loopback hosts ("localhost" becomes
 // 127.0.0.1). Port 0 picks a free port.

@@ -12,7 +12,13 @@
 #include <fstream>
 #include <thread>
 
+#include "agent/app_keys.h"
+#include "agent/app_runner.h"
+#include "agent/key_provider.h"
 #include "base/file.h"
+#include "compose/compose_project.h"
+#include "compose/encrypted_volume.h"
+#include "compose/engine_client.h"
 #include "crypto/hash.h"
 #include "manifest/manifest.h"
 #include "node/agent_client.h"
@@ -92,6 +98,26 @@ std::string_view LastLines(std::string_view text, int64_t lines) {
   return text.substr(pos);
 }
 
+// The message of the last "fatal: ..." line in the agent's log (its reason for exiting), "" when
+// there is none. Reads only the log's tail.
+std::string LastFatalLine(const std::string& log_path) {
+  std::ifstream in(log_path, std::ios::binary);
+  if (!in) return "";
+  constexpr int64_t kTail = 64 << 10;
+  in.seekg(0, std::ios::end);
+  const int64_t size = in.tellg();
+  in.seekg(std::max<int64_t>(0, size - kTail));
+  std::string text(static_cast<size_t>(std::min<int64_t>(size, kTail)), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  const size_t at = text.rfind("fatal: ");
+  if (at == std::string::npos) return "";
+  const size_t end = text.find('\n', at);
+  std::string line = text.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+  if (line.size() > 2000) line = line.substr(0, 2000) + "...";
+  return line;
+}
+
 }  // namespace
 
 std::vector<std::string> AgentArgv(const AgentLaunch& l) {
@@ -109,7 +135,22 @@ std::vector<std::string> AgentArgv(const AgentLaunch& l) {
   if (l.key_provider == "local") {
     argv.insert(argv.end(), {"--key-provider", "local", "--key-seed-file", l.key_seed_file});
   }
-  // Next step: the container engine socket, encrypted volumes and sealed env go here.
+  if (!l.engine_socket.empty()) {
+    // clang-format off
+    argv.insert(argv.end(), {
+        "--engine-socket", l.engine_socket,
+        "--project", l.project,
+        "--volume-cipher-dir", l.volume_cipher_dir,
+        "--volume-mount-dir", l.volume_mount_dir,
+    });
+    // clang-format on
+    for (const PortMapping& p : l.ports) {
+      argv.insert(argv.end(), {"--port-map", std::to_string(p.cvm_port) + ":" +
+                                                 std::to_string(p.host_port) + "/" + p.protocol});
+    }
+    if (!l.sealed_env_path.empty()) argv.insert(argv.end(), {"--sealed-env", l.sealed_env_path});
+    if (!l.envexec_path.empty()) argv.insert(argv.end(), {"--envexec", l.envexec_path});
+  }
   return argv;
 }
 
@@ -152,7 +193,31 @@ std::string ContainerBackend::SocketPath(const std::string& id) const {
 std::string ContainerBackend::LogPath(const std::string& id) const {
   return CvmDir(id) + "/agent.log";
 }
+std::string ContainerBackend::VolumeCipherDir(const std::string& id) const {
+  return CvmDir(id) + "/state/volumes.enc";
+}
+std::string ContainerBackend::VolumeMountDir(const std::string& id) const {
+  return CvmDir(id) + "/volumes";
+}
+std::string ContainerBackend::SealedEnvPath(const std::string& id) const {
+  return CvmDir(id) + "/env.sealed";
+}
 std::string ContainerBackend::sim_dir() const { return options_.data_dir + "/sim"; }
+
+Result<EnvPublicKey> ContainerBackend::AppEnvPublicKey(ByteView app_id) const {
+  if (app_id.size() != agent::kAppIdSize) return InvalidArgument("app_id must be 20 bytes");
+  ASSIGN_OR_RETURN(auto provider, agent::LocalKeyProvider::FromSeedFile(key_seed_path()));
+  agent::KeyRequest request;
+  request.app_id = Bytes(app_id.begin(), app_id.end());
+  ASSIGN_OR_RETURN(const agent::AppKeyGrant grant, provider->GetAppKey(request));
+  ASSIGN_OR_RETURN(const agent::AppKeys keys, agent::AppKeys::FromRootKey(grant.root_key));
+  ASSIGN_OR_RETURN(const crypto::X25519KeyPair env, keys.EnvKeyPair());
+  node::EnvPublicKey out;
+  out.public_key = env.public_key;
+  out.key_provider = grant.provider_name;
+  out.key_provider_id = grant.kms_root_public_key;
+  return out;
+}
 std::string ContainerBackend::key_seed_path() const {
   return options_.data_dir + "/keys/local-key-seed";
 }
@@ -168,6 +233,15 @@ AgentLaunch ContainerBackend::LaunchFor(const CvmRecord& cvm,
   l.key_provider = key_provider;
   l.key_seed_file = key_seed_path();
   l.state_dir = CvmDir(cvm.id) + "/state";
+  if (!options_.engine_socket.empty()) {
+    l.engine_socket = options_.engine_socket;
+    l.project = ProjectName(cvm.id);
+    l.volume_cipher_dir = VolumeCipherDir(cvm.id);
+    l.volume_mount_dir = VolumeMountDir(cvm.id);
+    l.ports = cvm.ports;
+    if (!cvm.sealed_env.empty()) l.sealed_env_path = SealedEnvPath(cvm.id);
+    l.envexec_path = options_.envexec_binary;
+  }
   return l;
 }
 
@@ -179,6 +253,12 @@ Result<std::string> ContainerBackend::Create(const CvmRecord& cvm) {
   RETURN_IF_ERROR(MakeDir(dir, 0700));
   RETURN_IF_ERROR(MakeDir(dir + "/state", 0700));
   RETURN_IF_ERROR(WriteFileAtomic(dir + "/manifest.json", AsBytes(cvm.manifest_json), 0644));
+  if (cvm.sealed_env.empty()) {
+    RemoveQuietly(SealedEnvPath(cvm.id));
+  } else {
+    RETURN_IF_ERROR(WriteFileAtomic(SealedEnvPath(cvm.id), cvm.sealed_env, 0600));
+  }
+  if (!options_.engine_socket.empty()) RETURN_IF_ERROR(CheckEngine(cvm));
   ASSIGN_OR_RETURN(const Bytes seed, LoadOrCreateSeed(dir + "/state/" + kInstanceSeedFile,
                                                       kInstanceSeedSize, random_));
   // instance_id = SHA-256(instance_seed || app_id)[0..20] (ARCHITECTURE.md).
@@ -210,14 +290,80 @@ Status ContainerBackend::Stop(const std::string& /*cvm_id*/, const AgentProcess&
 Status ContainerBackend::Remove(const CvmRecord& cvm, bool purge) {
   if (!IsCvmId(cvm.id)) return InvalidArgument("bad CVM id '" + cvm.id + "'");
   const std::string dir = CvmDir(cvm.id);
+  // What a stopped agent normally cleans up itself, in case it was killed: its services and
+  // network on the engine, and the decrypted view of its volumes. Nothing below may delete
+  // files while that view is still mounted (it would delete through it).
+  if (!options_.engine_socket.empty()) {
+    compose::EngineOptions eo;
+    eo.socket_path = options_.engine_socket;
+    compose::EngineClient engine(eo);
+    ASSIGN_OR_RETURN(compose::ComposeProject project,
+                     compose::ComposeProject::Open(&engine, ProjectName(cvm.id)));
+    Status down = OkStatus();
+    if (purge) {
+      compose::PurgeOptions po;
+      po.stop_timeout_seconds = options_.service_stop_timeout_seconds;
+      down = project.Purge(po);
+    } else {
+      compose::DownOptions d;
+      d.stop_timeout_seconds = options_.service_stop_timeout_seconds;
+      down = project.Down(d);
+    }
+    if (!down && down.error().code != Code::kUnavailable) {
+      return tl::unexpected(down.error().WithContext("removing the CVM's services"));
+    }
+  }
+  const std::string mount = VolumeMountDir(cvm.id);
+  compose::EncryptedVolume store;
+  if (auto mounted = store.IsMounted(mount); mounted && *mounted) {
+    Status unmounted = OkStatus();
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      unmounted = store.Unmount(mount);
+      if (unmounted || unmounted.error().code != Code::kFailedPrecondition) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    if (!unmounted) {
+      return tl::unexpected(unmounted.error().WithContext("unmounting the CVM's volumes"));
+    }
+  }
   std::error_code ec;
   if (purge) {
     fs::remove_all(dir, ec);
     if (ec) return Internal("cannot delete " + dir + ": " + ec.message());
     return OkStatus();
   }
-  for (const char* name : {"agent.sock", "agent.log", "agent.log.1", "manifest.json"}) {
+  for (const char* name :
+       {"agent.sock", "agent.log", "agent.log.1", "manifest.json", "env.sealed"}) {
     RemoveQuietly(dir + "/" + name);
+  }
+  fs::remove(mount, ec);  // the empty mount point
+  return OkStatus();
+}
+
+Status ContainerBackend::CheckEngine(const CvmRecord& cvm) const {
+  compose::EngineOptions eo;
+  eo.socket_path = options_.engine_socket;
+  eo.request_timeout_seconds = 10;
+  compose::EngineClient engine(eo);
+  if (auto ping = engine.Ping(); !ping) {
+    return MakeError(Code::kUnavailable, "the node's container engine does not answer: " +
+                                             ping.error().message +
+                                             "; or start the node with --engine-socket PATH");
+  }
+  ASSIGN_OR_RETURN(const manifest::Manifest m, manifest::ParseManifest(cvm.manifest_json));
+  auto compose = agent::CheckAppCompose(m);
+  if (!compose) return InvalidArgument("the manifest cannot run: " + compose.error().message);
+  ASSIGN_OR_RETURN(compose::ComposeProject project,
+                   compose::ComposeProject::Open(&engine, ProjectName(cvm.id)));
+  for (const auto& [name, svc] : compose->services) {
+    const std::string image = project.ImageFor(svc);
+    auto info = engine.InspectImage(image);
+    if (info) continue;
+    if (info.error().code != Code::kNotFound) return tl::unexpected(info.error());
+    return FailedPrecondition("service " + name + ": image " + image +
+                              " is not on this node's container engine, and no registry is "
+                              "reachable: build or load it first (examples/images/build.sh "
+                              "builds teecloud/busybox:local)");
   }
   return OkStatus();
 }
@@ -225,10 +371,18 @@ Status ContainerBackend::Remove(const CvmRecord& cvm, bool purge) {
 Observation ContainerBackend::Observe(const CvmRecord& cvm, bool probe) {
   if (cvm.agent.pid == 0) return Observation{AgentState::kNotRunning, false, ""};
   const ProcessExit ex = CheckProcess(cvm.agent);
-  if (ex.exited) return Observation{AgentState::kExited, ex.failed, ex.detail};
+  if (ex.exited) {
+    std::string detail = ex.detail;
+    // The agent's last words say why ("fatal: ..."), e.g. a service that did not start.
+    if (ex.failed) {
+      if (auto reason = LastFatalLine(LogPath(cvm.id)); !reason.empty()) detail += ": " + reason;
+    }
+    return Observation{AgentState::kExited, ex.failed, detail};
+  }
   if (!probe) return Observation{AgentState::kRunning, false, ""};
-  auto info = AgentClient(SocketPath(cvm.id), options_.probe_timeout).Info();
-  if (!info) return Observation{AgentState::kStarting, false, info.error().message};
+  const AgentClient agent(SocketPath(cvm.id), options_.probe_timeout);
+  auto info = agent.Info();
+  if (!info) return Observation{AgentState::kStarting, false, "agent booting"};
   // The socket must be this CVM's agent (same app), not anything else listening there.
   if (info->contains("app_id") && (*info)["app_id"].is_string()) {
     auto got = FromHex((*info)["app_id"].get<std::string>());
@@ -236,7 +390,19 @@ Observation ContainerBackend::Observe(const CvmRecord& cvm, bool probe) {
       return Observation{AgentState::kStarting, false, "agent reports another app id"};
     }
   }
-  return Observation{AgentState::kRunning, false, ""};
+  // Running once the app runner says so (volumes mounted, services started). An agent without
+  // /AppStatus (older, or a stand-in) counts as running once it answers.
+  auto app = agent.Call("AppStatus", Json::object());
+  if (!app) {
+    if (app.error().code == Code::kNotFound) return Observation{AgentState::kRunning, false, ""};
+    return Observation{AgentState::kStarting, false, app.error().message};
+  }
+  const std::string stage = (*app).value("stage", "");
+  if (stage == "running") return Observation{AgentState::kRunning, false, ""};
+  return Observation{AgentState::kStarting, false,
+                     stage + ((*app).value("detail", "").empty()
+                                  ? ""
+                                  : ": " + (*app).value("detail", ""))};
 }
 
 Result<std::vector<DiscoveredAgent>> ContainerBackend::Discover() {
@@ -328,6 +494,19 @@ Result<Attestation> ContainerBackend::Attest(const CvmRecord& cvm, ByteView repo
   a.tee = "sim";
   a.simulated = true;
   return a;
+}
+
+Result<SimTrustMaterial> ContainerBackend::SimulationTrust() const {
+  // Parsed before it is handed out, so a damaged sim directory is the node's error here and not
+  // a puzzling verification failure in every client.
+  auto trust = tee::LoadSimTrust(sim_dir());
+  if (!trust) {
+    return Internal("the node's simulation PKI in " + sim_dir() +
+                    " is unusable: " + trust.error().message);
+  }
+  auto root = ReadTextFile(sim_dir() + "/root.pem", 1 << 20);
+  if (!root) return Internal("the node's simulation root: " + root.error().message);
+  return SimTrustMaterial{std::move(*root), std::move(trust->collateral_json)};
 }
 
 }  // namespace teecloud::node

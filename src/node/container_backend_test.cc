@@ -27,14 +27,7 @@ namespace {
 
 using ::teecloud::node::testing::TestManifest;
 
-bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
-}
+using ::teecloud::testing::WaitUntil;
 
 class ContainerBackendTest : public ::testing::Test {
  protected:
@@ -84,7 +77,7 @@ class ContainerBackendTest : public ::testing::Test {
     auto p = backend_->Start(c);
     EXPECT_TRUE(p.has_value()) << p.error().ToString();
     c.agent = p.value_or(AgentProcess{});
-    EXPECT_TRUE(WaitFor([&] { return backend_->Observe(c, true).state == AgentState::kRunning; },
+    EXPECT_TRUE(WaitUntil([&] { return backend_->Observe(c, true).state == AgentState::kRunning; },
                         std::chrono::seconds(10)));
     return c;
   }
@@ -114,6 +107,22 @@ TEST_F(ContainerBackendTest, OpenCreatesTheNodeLayoutOnce) {
   ASSERT_TRUE(again);
   EXPECT_EQ(ReadFile(dir_ + "/keys/local-key-seed").value(), seed);
   EXPECT_EQ(ReadFile(dir_ + "/sim/root.pem").value(), root);
+}
+
+TEST_F(ContainerBackendTest, SimulationTrustIsTheSimDirsRootAndCollateral) {
+  auto trust = backend_->SimulationTrust();
+  ASSERT_TRUE(trust.has_value()) << trust.error().ToString();
+  EXPECT_EQ(trust->root_pem, ReadTextFile(dir_ + "/sim/root.pem").value());
+  EXPECT_EQ(trust->collateral_json, ReadTextFile(dir_ + "/sim/collateral.json").value());
+  EXPECT_NE(trust->root_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+
+  // A damaged sim directory is the node's error, named as such.
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/sim/collateral.json", AsBytes("{}")));
+  auto broken = backend_->SimulationTrust();
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_EQ(broken.error().code, Code::kInternal);
+  EXPECT_NE(broken.error().message.find("simulation PKI"), std::string::npos)
+      << broken.error().message;
 }
 
 TEST_F(ContainerBackendTest, OpenRefusesAMissingAgentBinary) {
@@ -215,7 +224,7 @@ TEST_F(ContainerBackendTest, DetectsADeadAgent) {
   const CvmRecord c = Launch("00000000000000c1");
   ::kill(static_cast<pid_t>(c.agent.pid), SIGKILL);
   Observation obs;
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] {
         obs = backend_->Observe(c, false);
         return obs.state == AgentState::kExited;
@@ -233,7 +242,7 @@ TEST_F(ContainerBackendTest, ReportsAnAgentThatExitsAtOnce) {
   ASSERT_TRUE(p.has_value());
   c.agent = *p;
   Observation obs;
-  ASSERT_TRUE(WaitFor(
+  ASSERT_TRUE(WaitUntil(
       [&] {
         obs = backend_->Observe(c, true);
         return obs.state == AgentState::kExited;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/bytes.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/json.h"
@@ -83,6 +84,9 @@ struct CvmRecord {
   AgentProcess agent;
   int64_t restart_count = 0;  // automatic restarts after the agent died
   int64_t generation = 1;     // 1 at deploy, +1 per upgrade
+  // The deployment's secrets sealed to the app's env key (secrets/sealed_env.h); empty = none.
+  // Ciphertext: only the CVM's agent can open it.
+  Bytes sealed_env;
   UnixTime created_at = 0;
   UnixTime updated_at = 0;
 };

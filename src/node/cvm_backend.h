@@ -50,6 +50,21 @@ struct Attestation {
   bool simulated = false;
 };
 
+// An app's env-encryption public key as a key provider reports it.
+struct EnvPublicKey {
+  Bytes public_key;           // 32 bytes, X25519
+  std::string key_provider;   // "local", "kms"
+  Bytes key_provider_id;      // the provider's root public key
+};
+
+// The public trust material of a simulated TEE: what a verifier needs to check this backend's
+// simulated quotes (never a key). Simulated evidence proves nothing about hardware; a verifier
+// that takes this from the node trusts the node for it.
+struct SimTrustMaterial {
+  std::string root_pem;         // the simulation root CA certificate (PEM)
+  std::string collateral_json;  // dcap-qvl QuoteCollateralV3 JSON for the sim platform
+};
+
 struct LogOptions {
   // Only the last `tail_lines` lines of what exists (<0: everything kept).
   int64_t tail_lines = -1;
@@ -94,6 +109,10 @@ class CvmBackend {
 
   // A fresh quote over exactly `report_data` (64 bytes) from the CVM's agent.
   virtual Result<Attestation> Attest(const CvmRecord& cvm, ByteView report_data) = 0;
+
+  // The simulation PKI's public trust material (GET /v1/node/sim-trust). kNotFound when this
+  // backend's quotes do not come from a simulated TEE.
+  virtual Result<SimTrustMaterial> SimulationTrust() const = 0;
 };
 
 }  // namespace teecloud::node

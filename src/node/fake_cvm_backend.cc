@@ -135,6 +135,17 @@ void FakeCvmBackend::AppendLog(const std::string& cvm_id, const std::string& tex
   logs_[cvm_id] += text;
 }
 
+void FakeCvmBackend::SetSimulationTrust(SimTrustMaterial trust) {
+  std::lock_guard lock(mu_);
+  sim_trust_ = std::move(trust);
+}
+
+Result<SimTrustMaterial> FakeCvmBackend::SimulationTrust() const {
+  std::lock_guard lock(mu_);
+  if (!sim_trust_) return NotFound("the fake backend has no simulation PKI");
+  return *sim_trust_;
+}
+
 std::vector<FakeCvmBackend::Process> FakeCvmBackend::AliveProcesses(const std::string& cvm_id) {
   std::lock_guard lock(mu_);
   std::vector<Process> out;

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ class FakeCvmBackend final : public CvmBackend {
   Result<std::vector<DiscoveredAgent>> Discover() override;
   Status Logs(const CvmRecord& cvm, const LogOptions& options, const LogSink& sink) override;
   Result<Attestation> Attest(const CvmRecord& cvm, ByteView report_data) override;
+  // kNotFound unless SetSimulationTrust was called.
+  Result<SimTrustMaterial> SimulationTrust() const override;
 
   // --- test controls ---
   // The agent of `pid` dies (exit code 0 → not failed).
@@ -46,6 +49,7 @@ class FakeCvmBackend final : public CvmBackend {
   // Start() fails with this error while set (empty message: no failure).
   void FailStarts(std::string message);
   void AppendLog(const std::string& cvm_id, const std::string& text);
+  void SetSimulationTrust(SimTrustMaterial trust);
 
   std::vector<Process> AliveProcesses(const std::string& cvm_id);
   // Every call, as "Create <id>", "Start <id>", "Stop <id> <pid>", "Remove <id> purge=<0|1>",
@@ -56,7 +60,7 @@ class FakeCvmBackend final : public CvmBackend {
   const Bytes& last_report_data();
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   int64_t next_pid_ = 1000;
   std::map<int64_t, Process> processes_;
   std::map<std::string, std::string> instance_ids_;  // "data" of each CVM
@@ -64,6 +68,7 @@ class FakeCvmBackend final : public CvmBackend {
   std::vector<std::string> calls_;
   std::string fail_starts_;
   Bytes last_report_data_;
+  std::optional<SimTrustMaterial> sim_trust_;
 };
 
 }  // namespace teecloud::node

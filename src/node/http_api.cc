@@ -146,6 +146,7 @@ Json CvmToJson(const CvmRecord& c) {
           {"generation", c.generation},
           {"ports", PortsToJson(c.ports)},
           {"agent_pid", c.agent.pid},
+          {"has_secrets", !c.sealed_env.empty()},
           {"created_at", FormatRfc3339(c.created_at)},
           {"updated_at", FormatRfc3339(c.updated_at)}};
 }
@@ -175,6 +176,8 @@ struct HttpApi::Impl {
          }},
         {RouteId::kMetrics, [this](const ApiRequest& r) { return HandleMetrics(r); }},
         {RouteId::kNodeInfo, [this](const ApiRequest& r) { return HandleNodeInfo(r); }},
+        {RouteId::kSimTrust, [this](const ApiRequest& r) { return HandleSimTrust(r); }},
+        {RouteId::kEnvPublicKey, [this](const ApiRequest& r) { return HandleEnvPublicKey(r); }},
         {RouteId::kListCvms, [this](const ApiRequest& r) { return HandleList(r); }},
         {RouteId::kDeploy, [this](const ApiRequest& r) { return HandleDeploy(r); }},
         {RouteId::kInspect, [this](const ApiRequest& r) { return HandleInspect(r); }},
@@ -242,6 +245,43 @@ struct HttpApi::Impl {
                       {"cvms", counts}});
   }
 
+  ApiReply HandleSimTrust(const ApiRequest&) {
+    constexpr char kNone[] =
+        "this node has no simulation PKI: its quotes come from a real TEE; verify them against "
+        "the hardware vendor's root (for TDX, Intel's, the default of `teecloud verify`)";
+    if (!options.simulation_trust) return ErrorReply(Error{Code::kNotFound, kNone});
+    auto trust = options.simulation_trust();
+    if (!trust) {
+      if (trust.error().code == Code::kNotFound) {
+        return ErrorReply(
+            Error{Code::kNotFound, std::string(kNone) + " (" + trust.error().message + ")"});
+      }
+      return ErrorReply(trust.error());
+    }
+    auto collateral = ParseJson(trust->collateral_json);
+    if (!collateral || !collateral->is_object()) {
+      return ErrorReply(Error{Code::kInternal, "the node's simulation collateral is not JSON"});
+    }
+    return JsonReply(
+        {{"root_pem", trust->root_pem}, {"collateral", *collateral}, {"simulated", true}});
+  }
+
+  ApiReply HandleEnvPublicKey(const ApiRequest& req) {
+    auto app_id = FromHex(req.path_params.at(0));
+    if (!app_id || app_id->size() != 20) {
+      return ErrorReply(Error{Code::kInvalidArgument, "app_id: expected 40 hex digits"});
+    }
+    if (!options.env_public_key) {
+      return ErrorReply(Error{Code::kNotFound, "this node has no key provider for app secrets"});
+    }
+    auto key = options.env_public_key(*app_id);
+    if (!key) return ErrorReply(key.error());
+    return JsonReply({{"app_id", ToHex(*app_id)},
+                      {"public_key", ToHex(key->public_key)},
+                      {"key_provider", key->key_provider},
+                      {"key_provider_id", ToHex(key->key_provider_id)}});
+  }
+
   ApiReply HandleList(const ApiRequest& req) {
     auto all = QueryBool(req, "all");
     if (!all) return ErrorReply(all.error());
@@ -254,7 +294,8 @@ struct HttpApi::Impl {
 
   ApiReply HandleDeploy(const ApiRequest& req) {
     auto body =
-        ParseBody(req.body, {"name", "manifest", "ports", "restart_policy", "app_id"}, true);
+        ParseBody(req.body, {"name", "manifest", "ports", "restart_policy", "app_id", "sealed_env"},
+                  true);
     if (!body) return ErrorReply(body.error());
     DeployRequest d;
     auto name = JsonString(*body, "name", "request");
@@ -279,6 +320,11 @@ struct HttpApi::Impl {
       auto app_id = JsonString(*body, "app_id", "request");
       if (!app_id) return ErrorReply(app_id.error());
       d.app_id = *app_id;
+    }
+    if (body->contains("sealed_env")) {
+      auto sealed = SealedEnv(*body);
+      if (!sealed) return ErrorReply(sealed.error());
+      d.sealed_env = std::move(*sealed);
     }
     auto result = service.Deploy(d);
     if (!result) return ErrorReply(result.error());
@@ -318,8 +364,15 @@ struct HttpApi::Impl {
     return JsonReply(CvmToJson(*cvm));
   }
 
+  static Result<Bytes> SealedEnv(const Json& body) {
+    ASSIGN_OR_RETURN(const std::string hex, JsonString(body, "sealed_env", "request"));
+    auto bytes = FromHex(hex);
+    if (!bytes) return InvalidArgument("request.sealed_env: expected hex");
+    return std::move(*bytes);
+  }
+
   ApiReply HandleUpgrade(const ApiRequest& req) {
-    auto body = ParseBody(req.body, {"manifest", "ports"}, true);
+    auto body = ParseBody(req.body, {"manifest", "ports", "sealed_env"}, true);
     if (!body) return ErrorReply(body.error());
     UpgradeRequest u;
     auto manifest = ManifestText(*body);
@@ -329,6 +382,11 @@ struct HttpApi::Impl {
       auto ports = PortsFromJson((*body)["ports"], "request.ports");
       if (!ports) return ErrorReply(ports.error());
       u.ports = std::move(*ports);
+    }
+    if (body->contains("sealed_env")) {
+      auto sealed = SealedEnv(*body);
+      if (!sealed) return ErrorReply(sealed.error());
+      u.sealed_env = std::move(*sealed);
     }
     auto cvm = service.Upgrade(req.path_params.at(0), u);
     if (!cvm) return ErrorReply(cvm.error());

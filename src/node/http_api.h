@@ -40,6 +40,12 @@ struct HttpApiOptions {
   // Worker threads per listener (each `logs -f` stream holds one).
   int threads = 16;
   std::function<void(const AccessLogEntry&)> access_log;
+  // What GET /v1/node/sim-trust serves: the backend's CvmBackend::SimulationTrust. Null: the
+  // route answers 404 (no simulation PKI).
+  std::function<Result<SimTrustMaterial>()> simulation_trust;
+  // What GET /v1/apps/{app_id}/env-pubkey serves (the key provider's env key of that app). Null:
+  // 404 (no key provider on this node).
+  std::function<Result<EnvPublicKey>(ByteView app_id)> env_public_key;
 };
 
 // The API's JSON form of a CVM (schema "Cvm").

@@ -37,6 +37,7 @@ class HttpApiTest : public ::testing::Test {
       std::lock_guard lock(log_mu_);
       access_log_.push_back(e);
     };
+    ao.simulation_trust = [this] { return backend_.SimulationTrust(); };
     api_ = std::make_unique<HttpApi>(*service_, clock_, ao);
     auto port = api_->ListenTcp("127.0.0.1", 0);
     ASSERT_TRUE(port.has_value()) << port.error().ToString();
@@ -218,6 +219,47 @@ TEST_F(HttpApiTest, EveryRouteWorks) {
                                   e.method == "GET" && e.status == 200);
   }
   EXPECT_TRUE(saw_inspect);
+}
+
+TEST_F(HttpApiTest, SimTrustServesTheBackendsSimulationRootAndCollateral) {
+  // The fake backend starts without a simulation PKI: 404 that says what to do instead.
+  ExpectError(Get("/v1/node/sim-trust"), 404, "NOT_FOUND", "no simulation PKI");
+
+  backend_.SetSimulationTrust(
+      SimTrustMaterial{"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                       R"({"tcb_info": "{\"id\":\"TDX\"}", "pck_crl": "00"})"});
+  Reply r = Get("/v1/node/sim-trust");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json["root_pem"], "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  // The collateral is an object whose signed texts are carried byte for byte.
+  ASSERT_TRUE(r.json["collateral"].is_object()) << r.body;
+  EXPECT_EQ(r.json["collateral"]["tcb_info"], "{\"id\":\"TDX\"}");
+  EXPECT_EQ(r.json["simulated"], true);
+  ExpectError(Post("/v1/node/sim-trust", "{}"), 405, "METHOD_NOT_ALLOWED");
+  ExpectError(Get("/v1/node/sim-trust?x=1"), 400, "INVALID_ARGUMENT", "unknown query parameter");
+
+  backend_.SetSimulationTrust(SimTrustMaterial{"pem", "not json"});
+  ExpectError(Get("/v1/node/sim-trust"), 500, "INTERNAL", "collateral");
+}
+
+TEST(HttpApiOptionsTest, WithoutSimulationTrustTheRouteIs404) {
+  const std::string dir = teecloud::testing::MakeTempDir();
+  FakeClock clock{1750000000};
+  crypto::FakeRandom random{5};
+  FakeCvmBackend backend;
+  auto store = StateStore::Open(dir + "/state.db", clock);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  NodeService service(**store, backend, clock, random, NodeServiceOptions{});
+  HttpApi api(service, clock, HttpApiOptions{});
+  auto port = api.ListenTcp("127.0.0.1", 0);
+  ASSERT_TRUE(port.has_value()) << port.error().ToString();
+  httplib::Client c("127.0.0.1", *port);
+  auto r = c.Get("/v1/node/sim-trust");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("no simulation PKI"), std::string::npos) << r->body;
+  api.Stop();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(HttpApiTest, MalformedRequestsAre400) {

@@ -60,6 +60,9 @@ int Run(int argc, char** argv) {
                                 "Unix socket of the REST API, or off (default <data>/node.sock)");
   auto* agent = app.add_option("--agent-binary", flags.agent_binary,
                                "teecloud-agent executable (default: beside teecloud-node)");
+  auto* engine = app.add_option("--engine-socket", flags.engine_socket,
+                                "Container engine socket for CVM services, or off (default "
+                                "$DOCKER_HOST, else /var/run/docker.sock if present, else off)");
   auto* level = app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error");
   try {
     app.parse(argc, argv);
@@ -82,6 +85,7 @@ int Run(int argc, char** argv) {
   if (*socket) config.socket = flags.socket;
   if (*agent) config.agent_binary = flags.agent_binary;
   if (*level) config.log_level = flags.log_level;
+  if (*engine) config.engine_socket = flags.engine_socket;
   if (auto s = CompleteConfig(config, SelfExe(argv[0])); !s) return Fail("config", s.error());
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   spdlog::info("teecloud-node {} starting; config {}", TEECLOUD_VERSION,
@@ -106,11 +110,22 @@ int Run(int argc, char** argv) {
   ContainerBackendOptions backend_options;
   backend_options.data_dir = config.data_dir;
   backend_options.agent_binary = config.agent_binary;
+  if (config.engine_socket != "off") {
+    backend_options.engine_socket = config.engine_socket;
+    backend_options.envexec_binary = config.envexec_binary;
+  } else {
+    spdlog::warn("no container engine (engine_socket off): CVMs run their agent only, no services");
+  }
+  backend_options.service_stop_timeout_seconds =
+      static_cast<int>(config.service_stop_timeout_seconds);
   auto backend = ContainerBackend::Open(backend_options, clock, random);
   if (!backend) return Fail("container backend", backend.error());
 
   NodeServiceOptions service_options;
-  service_options.stop_grace = std::chrono::seconds(config.stop_grace_seconds);
+  // An agent stops its services before it exits: give it their stop timeout on top.
+  service_options.stop_grace = std::chrono::seconds(
+      config.stop_grace_seconds +
+      (config.engine_socket != "off" ? config.service_stop_timeout_seconds + 5 : 0));
   service_options.start_timeout_seconds = config.start_timeout_seconds;
   service_options.backoff_max_seconds = config.restart_backoff_max_seconds;
   service_options.host_port_available = HostPortAvailable;
@@ -133,6 +148,8 @@ int Run(int argc, char** argv) {
     spdlog::info("{} {} {} {} {}B {:.1f}ms route={}", e.transport, e.method, e.path, e.status,
                  e.response_bytes, e.seconds * 1000, e.route);
   };
+  api_options.simulation_trust = [&b = **backend] { return b.SimulationTrust(); };
+  api_options.env_public_key = [&b = **backend](ByteView app_id) { return b.AppEnvPublicKey(app_id); };
   HttpApi api(service, clock, api_options);
   if (config.listen != "off") {
     auto addr = ParseListenAddress(config.listen);

@@ -29,9 +29,11 @@ std::unique_ptr<httplib::Client> MakeClient(const NodeEndpoint& ep) {
   return c;
 }
 
+constexpr std::string_view kUnreachable = "node not reachable at ";
+
 Error Unreachable(const NodeEndpoint& ep, httplib::Error e) {
   return Error{Code::kUnavailable,
-               "node not reachable at " + ep.display + " (" + httplib::to_string(e) +
+               std::string(kUnreachable) + ep.display + " (" + httplib::to_string(e) +
                    "): start it with `teecloud-node` or `make demo`, or point --node at it"};
 }
 
@@ -61,6 +63,10 @@ Result<Json> JsonFrom(const httplib::Result& r, const NodeEndpoint& ep) {
 }
 
 }  // namespace
+
+bool IsNodeUnreachable(const Error& e) {
+  return e.code == Code::kUnavailable && e.message.starts_with(kUnreachable);
+}
 
 Result<NodeEndpoint> ParseNodeEndpoint(const std::string& spec) {
   NodeEndpoint ep;

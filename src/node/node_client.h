@@ -27,6 +27,10 @@ struct NodeEndpoint {
 // ".sock") of a unix socket.
 Result<NodeEndpoint> ParseNodeEndpoint(const std::string& spec);
 
+// Whether `e` says the node itself could not be reached (a transport failure), as opposed to an
+// error the node answered with (which may also be kUnavailable, e.g. its engine is down).
+bool IsNodeUnreachable(const Error& e);
+
 // Where a local node keeps its state by default: $TEECLOUD_NODE_DATA_DIR; else
 // /var/lib/teecloud-node for root; else $XDG_DATA_HOME/teecloud-node or
 // ~/.local/share/teecloud-node.

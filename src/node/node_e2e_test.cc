@@ -24,6 +24,7 @@
 #include "node/agent_client.h"
 #include "node/node_testing.h"
 #include "node/process.h"
+#include "tee/sim_attester.h"
 #include "testing/testing.h"
 
 extern char** environ;
@@ -31,26 +32,7 @@ extern char** environ;
 namespace teecloud::node {
 namespace {
 
-bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pred();
-}
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+using ::teecloud::testing::WaitUntil;
 
 std::string BinaryBeside(const std::string& dir, const std::string& name, const char* fallback) {
   if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
@@ -97,7 +79,7 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
     }
     dir_ = teecloud::testing::MakeTempDir();
     data_ = dir_ + "/data";
-    port_ = FreePort();
+    port_ = ::teecloud::testing::FreeLoopbackPort();
     node_url_ = "http://127.0.0.1:" + std::to_string(port_);
     ASSERT_TRUE(WriteFileAtomic(dir_ + "/node.yaml",
                                 AsBytes("supervise_interval_ms: 100\nstop_grace_seconds: 5\n")));
@@ -114,7 +96,7 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
       for (const AgentProcess& a : AgentsOf(data_)) {
         ::kill(static_cast<pid_t>(a.pid), SIGKILL);
       }
-      WaitFor([&] { return AgentsOf(data_).empty(); }, std::chrono::seconds(10));
+      WaitUntil([&] { return AgentsOf(data_).empty(); }, std::chrono::seconds(10));
     }
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
@@ -144,7 +126,7 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
     posix_spawn_file_actions_destroy(&actions);
     node_pid_ = pid;
-    const bool up = WaitFor(
+    const bool up = WaitUntil(
         [&] {
           httplib::Client c("127.0.0.1", port_);
           c.set_connection_timeout(0, 200000);
@@ -158,7 +140,7 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
   void KillNode(int sig = SIGKILL) {
     ::kill(node_pid_, sig);
     int status = 0;
-    const bool gone = WaitFor([&] { return ::waitpid(node_pid_, &status, WNOHANG) == node_pid_; },
+    const bool gone = WaitUntil([&] { return ::waitpid(node_pid_, &status, WNOHANG) == node_pid_; },
                               std::chrono::seconds(30));
     if (!gone) {
       ::kill(node_pid_, SIGKILL);
@@ -208,7 +190,7 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(NodeE2eTest, DeployKillNodeRestartAdoptsTheSameAgent) {
   StartNode();
-  const int host_port = FreePort();
+  const int host_port = ::teecloud::testing::FreeLoopbackPort();
   CliResult d = Cli({"deploy", "-f", dir_ + "/docker-compose.yml", "--name", "hello", "--port",
                      std::to_string(host_port) + ":80", "--timeout", "60"});
   ASSERT_EQ(d.exit_code, 0) << d.output << "\nnode log:\n" << NodeLog();
@@ -253,7 +235,7 @@ TEST_P(NodeE2eTest, DeployKillNodeRestartAdoptsTheSameAgent) {
   ASSERT_EQ(ls2.exit_code, 0) << ls2.output;
   ASSERT_EQ(ls2.json.size(), 1u) << ls2.output;
   EXPECT_TRUE(
-      WaitFor([&] { return Inspect("hello")["status"] == "running"; }, std::chrono::seconds(20)));
+      WaitUntil([&] { return Inspect("hello")["status"] == "running"; }, std::chrono::seconds(20)));
   const Json after = Inspect("hello");
   EXPECT_EQ(after["agent_pid"], agent_pid);  // adopted, not restarted
   EXPECT_EQ(after["instance_id"], before["instance_id"]);
@@ -291,7 +273,7 @@ TEST_P(NodeE2eTest, DeployKillNodeRestartAdoptsTheSameAgent) {
 
 TEST_P(NodeE2eTest, LifecycleThroughTheCli) {
   StartNode();
-  const int host_port = FreePort();
+  const int host_port = ::teecloud::testing::FreeLoopbackPort();
   CliResult d = Cli({"deploy", "-f", dir_ + "/docker-compose.yml", "--name", "hello", "--port",
                      std::to_string(host_port) + ":80", "--timeout", "60"});
   ASSERT_EQ(d.exit_code, 0) << d.output << "\nnode log:\n" << NodeLog();
@@ -317,7 +299,7 @@ TEST_P(NodeE2eTest, LifecycleThroughTheCli) {
 
   CliResult stop = Cli({"stop", "hello"});
   ASSERT_EQ(stop.exit_code, 0) << stop.output;
-  EXPECT_TRUE(WaitFor([&] { return AgentsOf(data_).empty(); }, std::chrono::seconds(15)));
+  EXPECT_TRUE(WaitUntil([&] { return AgentsOf(data_).empty(); }, std::chrono::seconds(15)));
   EXPECT_EQ(Inspect("hello")["status"], "stopped");
   CliResult start = Cli({"start", "hello"});
   ASSERT_EQ(start.exit_code, 0) << start.output;
@@ -339,7 +321,7 @@ TEST_P(NodeE2eTest, LifecycleThroughTheCli) {
   // An agent that dies is restarted by the node.
   const int64_t pid = upgraded["agent_pid"];
   ::kill(static_cast<pid_t>(pid), SIGKILL);
-  EXPECT_TRUE(WaitFor(
+  EXPECT_TRUE(WaitUntil(
       [&] {
         const Json j = Inspect("hello");
         return j["status"] == "running" && j["agent_pid"] != pid;
@@ -359,6 +341,106 @@ TEST_P(NodeE2eTest, LifecycleThroughTheCli) {
   ASSERT_EQ(purge.exit_code, 0) << purge.output;
   EXPECT_FALSE(std::filesystem::exists(data_ + "/cvms/" + id));
   EXPECT_EQ(Cli({"inspect", "hello"}).exit_code, 1);
+}
+
+// `teecloud verify APP`: a fresh quote through the node, verified with the node's sim root.
+TEST_P(NodeE2eTest, VerifyAppThroughTheCli) {
+  StartNode();
+  CliResult d =
+      Cli({"deploy", "-f", dir_ + "/docker-compose.yml", "--name", "hello", "--timeout", "60"});
+  ASSERT_EQ(d.exit_code, 0) << d.output << "\nnode log:\n" << NodeLog();
+  const Json cvm = Inspect("hello");
+
+  // The node serves the public half of its simulation PKI.
+  httplib::Client c("127.0.0.1", port_);
+  auto trust = c.Get("/v1/node/sim-trust");
+  ASSERT_TRUE(trust);
+  ASSERT_EQ(trust->status, 200) << trust->body;
+  const Json t = ParseJson(trust->body).value();
+  EXPECT_EQ(t["root_pem"], ReadTextFile(data_ + "/sim/root.pem").value());
+  EXPECT_EQ(t["simulated"], true);
+  EXPECT_TRUE(t["collateral"].is_object());
+
+  if (GetParam() == "fake") {
+    // The stand-in agent's "quote" is not one: refused, exit 1, saying why.
+    CliResult v = Cli({"verify", "hello"});
+    EXPECT_EQ(v.exit_code, 1) << v.output;
+    EXPECT_NE(v.output.find("REFUSED hello"), std::string::npos) << v.output;
+    EXPECT_NE(v.output.find("quote does not parse"), std::string::npos) << v.output;
+    return;
+  }
+
+  CliResult v = Cli({"verify", "hello"});
+  ASSERT_EQ(v.exit_code, 0) << v.output << "\nnode log:\n" << NodeLog();
+  for (const std::string& part :
+       {cvm["app_id"].get<std::string>(), cvm["instance_id"].get<std::string>(),
+        cvm["manifest_hash"].get<std::string>(), std::string("app hello"), std::string("SIMULATED"),
+        std::string("UpToDate"), std::string("replayed: yes"), std::string("fresh: yes"),
+        std::string("verdict: VERIFIED"), std::string("root came from the node")}) {
+    EXPECT_NE(v.output.find(part), std::string::npos) << part << "\n" << v.output;
+  }
+  // By CVM id and app id too.
+  EXPECT_EQ(Cli({"verify", cvm["id"].get<std::string>()}).exit_code, 0);
+  CliResult by_app = Cli({"verify", cvm["app_id"].get<std::string>(), "--json"});
+  ASSERT_EQ(by_app.exit_code, 0) << by_app.output;
+  EXPECT_EQ(by_app.json["verdict"], "VERIFIED") << by_app.output;
+  EXPECT_EQ(by_app.json["name"], "hello");
+  EXPECT_EQ(by_app.json["app_id"], cvm["app_id"]);
+  EXPECT_EQ(by_app.json["instance_id"], cvm["instance_id"]);
+  EXPECT_EQ(by_app.json["manifest_hash"], cvm["manifest_hash"]);
+  EXPECT_EQ(by_app.json["tee"], "simulated");
+  EXPECT_EQ(by_app.json["tcb_status"], "UpToDate");
+  EXPECT_EQ(by_app.json["nonce_fresh"], true);
+  EXPECT_EQ(by_app.json["event_log_replayed"], true);
+  EXPECT_EQ(by_app.json["measurements"]["rtmr3"].get<std::string>().size(), 96u);
+
+  // Two runs, two nonces: every quote is fresh.
+  CliResult again = Cli({"verify", "hello", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.json["nonce"], by_app.json["nonce"]);
+
+  // Another simulation root does not vouch for this node's quotes.
+  tee::SimInitOptions so;
+  so.now = static_cast<UnixTime>(::time(nullptr));
+  ASSERT_TRUE(tee::InitSimDir(dir_ + "/other-sim", so).has_value());
+  CliResult wrong = Cli({"verify", "hello", "--trust-root", dir_ + "/other-sim/root.pem",
+                         "--collateral", dir_ + "/other-sim/collateral.json"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_NE(wrong.output.find("does not verify against the trusted root"), std::string::npos)
+      << wrong.output;
+  // The node's own root given explicitly verifies.
+  EXPECT_EQ(Cli({"verify", "hello", "--trust-root", data_ + "/sim/root.pem", "--collateral",
+                 data_ + "/sim/collateral.json"})
+                .exit_code,
+            0);
+
+  // Unknown app: a clear refusal, exit 1; no app: usage, exit 2.
+  CliResult ghost = Cli({"verify", "ghost"});
+  EXPECT_EQ(ghost.exit_code, 1) << ghost.output;
+  EXPECT_NE(ghost.output.find("no CVM named 'ghost'"), std::string::npos) << ghost.output;
+  EXPECT_NE(ghost.output.find("teecloud ls"), std::string::npos) << ghost.output;
+  EXPECT_EQ(Cli({"verify"}).exit_code, 2);
+  CliResult unreachable = CliRaw({cli_binary_, "verify", "hello", "--node", "http://127.0.0.1:1"});
+  EXPECT_EQ(unreachable.exit_code, 2) << unreachable.output;
+
+  // `teecloud verify quote` is unchanged: the same kind of quote from a file, with the sim root.
+  auto att =
+      c.Post("/v1/cvms/hello/attest", DumpJson(Json{{"nonce", "00112233445566778899aabbccddeeff"}}),
+             "application/json");
+  ASSERT_TRUE(att);
+  ASSERT_EQ(att->status, 200) << att->body;
+  const Json a = ParseJson(att->body).value();
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/quote.hex", AsBytes(a["quote"].get<std::string>())));
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/events.json", AsBytes(DumpJson(a["event_log"]))));
+  CliResult q =
+      CliRaw({cli_binary_, "verify", "quote", dir_ + "/quote.hex", "--collateral",
+              data_ + "/sim/collateral.json", "--trust-root", data_ + "/sim/root.pem",
+              "--event-log", dir_ + "/events.json", "--require-event-log-match", "--json"});
+  EXPECT_EQ(q.exit_code, 0) << q.output;
+  EXPECT_EQ(q.json["valid"], true) << q.output;
+  EXPECT_EQ(q.json["tee"], "simulated") << q.output;
+  // Options of `verify APP` placed before `quote` are refused rather than ignored.
+  EXPECT_EQ(CliRaw({cli_binary_, "verify", "--json", "quote", dir_ + "/quote.hex"}).exit_code, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Agents, NodeE2eTest, ::testing::Values("fake", "real"),

@@ -4,7 +4,9 @@
 #include <set>
 #include <utility>
 
+#include "agent/app_runner.h"
 #include "manifest/manifest.h"
+#include "secrets/sealed_env.h"
 #include "node/attest_binding.h"
 
 namespace teecloud::node {
@@ -27,6 +29,10 @@ Result<CheckedManifest> CheckManifest(const std::string& json,
     return InvalidArgument("invalid manifest: " + parsed.error().message);
   }
   const manifest::Manifest& m = *parsed;
+  // Refuse here what the agent would refuse at boot, before anything is created.
+  if (auto compose = agent::CheckAppCompose(m); !compose) {
+    return InvalidArgument("the manifest cannot run: " + compose.error().message);
+  }
   CheckedManifest out;
   out.canonical_json = manifest::CanonicalManifestJson(m);
   out.hash_hex = manifest::ManifestHashHex(m);
@@ -140,10 +146,30 @@ Status NodeService::CheckPorts(const std::vector<PortMapping>& ports,
   return OkStatus();
 }
 
+Status CheckSealedEnv(ByteView sealed_env, const std::string& manifest_json) {
+  if (sealed_env.empty()) return OkStatus();
+  if (sealed_env.size() < secrets::kSealedEnvOverhead ||
+      sealed_env.size() > secrets::kMaxSealedEnvSize) {
+    return InvalidArgument("sealed_env: " + std::to_string(sealed_env.size()) +
+                           " bytes is not a sealed env (seal it with teecloud deploy --env-file)");
+  }
+  ASSIGN_OR_RETURN(const manifest::Manifest m, manifest::ParseManifest(manifest_json));
+  if (m.allowed_envs.empty()) {
+    return InvalidArgument(
+        "secrets were given but the manifest's allowed_envs is empty, so the CVM would export "
+        "none of them; list their names in allowed_envs");
+  }
+  if (m.key_provider == manifest::KeyProvider::kNone) {
+    return InvalidArgument("secrets need a key provider; the manifest's key_provider is none");
+  }
+  return OkStatus();
+}
+
 Result<DeployResult> NodeService::Deploy(const DeployRequest& req) {
   RETURN_IF_ERROR(ValidateCvmName(req.name));
   ASSIGN_OR_RETURN(const CheckedManifest m,
                    CheckManifest(req.manifest_json, options_.key_providers));
+  RETURN_IF_ERROR(CheckSealedEnv(req.sealed_env, m.canonical_json));
   std::string app_id = m.policy_app_id;
   if (!req.app_id.empty()) {
     ASSIGN_OR_RETURN(app_id, NormalizeAppId(req.app_id));
@@ -180,6 +206,7 @@ Result<DeployResult> NodeService::Deploy(const DeployRequest& req) {
       }
       c.ports = req.ports;
       c.restart_policy = req.restart_policy;
+      c.sealed_env = req.sealed_env;
       c.desired = DesiredState::kRunning;
       c.status = CvmStatus::kCreating;
       c.status_detail.clear();
@@ -198,6 +225,7 @@ Result<DeployResult> NodeService::Deploy(const DeployRequest& req) {
     c.manifest_hash = m.hash_hex;
     c.ports = req.ports;
     c.restart_policy = req.restart_policy;
+    c.sealed_env = req.sealed_env;
     c.desired = DesiredState::kRunning;
     c.status = CvmStatus::kCreating;
     RETURN_IF_ERROR(
@@ -357,6 +385,8 @@ Result<CvmRecord> NodeService::Upgrade(const std::string& ref, const UpgradeRequ
   ASSIGN_OR_RETURN(const CvmRecord cvm, store_.GetCvm(found.id));
   const std::vector<PortMapping> ports = req.ports ? *req.ports : cvm.ports;
   RETURN_IF_ERROR(CheckPorts(ports, m.ports, cvm.name));
+  const Bytes sealed_env = req.sealed_env ? *req.sealed_env : cvm.sealed_env;
+  RETURN_IF_ERROR(CheckSealedEnv(sealed_env, m.canonical_json));
   const bool was_running = cvm.desired == DesiredState::kRunning;
   const int64_t generation = cvm.generation + 1;
   // One commit carries the new manifest and the stop it implies: after a crash, Reconcile sees
@@ -367,6 +397,7 @@ Result<CvmRecord> NodeService::Upgrade(const std::string& ref, const UpgradeRequ
                      c.manifest_hash = m.hash_hex;
                      c.generation = generation;
                      c.ports = ports;
+                     c.sealed_env = sealed_env;
                      if (was_running) c.status = CvmStatus::kStopping;
                      ev = {"upgrading", "manifest " + cvm.manifest_hash + " -> " + m.hash_hex +
                                             " (generation " + std::to_string(generation) + ")"};
@@ -549,6 +580,14 @@ void NodeService::SuperviseLocked(const CvmRecord& cvm) {
     case AgentState::kNotRunning:
       if (sup.starting_since == 0) sup.starting_since = now;
       if (now - sup.starting_since < options_.start_timeout_seconds) {
+        // What the agent is doing (e.g. "services: web: starting"), for `teecloud deploy`.
+        if (obs.state == AgentState::kStarting && cvm.status == CvmStatus::kStarting &&
+            !obs.detail.empty() && obs.detail != cvm.status_detail) {
+          (void)store_.UpdateCvm(cvm.id, [&](CvmRecord& c, EventSpec&) {
+            c.status_detail = obs.detail;
+            return OkStatus();
+          });
+        }
         save();
         return;
       }

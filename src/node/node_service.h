@@ -60,6 +60,7 @@ struct DeployRequest {
   std::vector<PortMapping> ports;
   RestartPolicy restart_policy = RestartPolicy::kAlways;
   std::string app_id;  // optional, 40 hex digits; default: the manifest's policy-mode app id
+  Bytes sealed_env;    // optional: secrets sealed to the app's env key (CvmRecord::sealed_env)
 };
 
 struct DeployResult {
@@ -70,7 +71,12 @@ struct DeployResult {
 struct UpgradeRequest {
   std::string manifest_json;
   std::optional<std::vector<PortMapping>> ports;  // nullopt: keep the current ones
+  std::optional<Bytes> sealed_env;                // nullopt: keep the current secrets
 };
+
+// Checks a sealed env against the manifest it is deployed with: size bounds, and a manifest that
+// lets names through (allowed_envs) and has a key provider that can open it.
+Status CheckSealedEnv(ByteView sealed_env, const std::string& manifest_json);
 
 struct CvmAttestation {
   CvmRecord cvm;

@@ -82,6 +82,87 @@ bool Contains(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+std::string ManifestAllowing(const std::string& name, std::vector<std::string> allowed_envs,
+                             uint64_t version = 1) {
+  manifest::ManifestOptions o;
+  o.name = name;
+  o.version = version;
+  o.key_provider = manifest::KeyProvider::kLocal;
+  o.allowed_envs = std::move(allowed_envs);
+  auto m = manifest::ManifestFromCompose(std::string(testing::kTestCompose), o);
+  TEECLOUD_CHECK(m.has_value());
+  return manifest::CanonicalManifestJson(*m);
+}
+
+TEST_F(NodeServiceTest, SealedSecretsAreKeptAcrossUpgradesUnlessReplaced) {
+  const Bytes sealed(100, 0x5a);  // opaque to the node: only the agent can open it
+  DeployRequest r;
+  r.name = "web";
+  r.manifest_json = ManifestAllowing("web", {"API_KEY"});
+  r.sealed_env = sealed;
+  auto d = service_->Deploy(r);
+  ASSERT_TRUE(d.has_value()) << d.error().ToString();
+  EXPECT_EQ(Get("web").sealed_env, sealed);
+
+  UpgradeRequest keep;
+  keep.manifest_json = ManifestAllowing("web", {"API_KEY"}, 2);
+  ASSERT_TRUE(service_->Upgrade("web", keep).has_value());
+  EXPECT_EQ(Get("web").sealed_env, sealed);
+
+  UpgradeRequest replace;
+  replace.manifest_json = ManifestAllowing("web", {"API_KEY"}, 3);
+  replace.sealed_env = Bytes(80, 0x33);
+  ASSERT_TRUE(service_->Upgrade("web", replace).has_value());
+  EXPECT_EQ(Get("web").sealed_env, Bytes(80, 0x33));
+
+  // An upgrade whose manifest no longer lets any name through cannot keep secrets.
+  UpgradeRequest drop_names;
+  drop_names.manifest_json = ManifestAllowing("web", {}, 4);
+  auto refused = service_->Upgrade("web", drop_names);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message.find("allowed_envs"), std::string::npos);
+  EXPECT_EQ(Get("web").generation, 3);
+}
+
+TEST_F(NodeServiceTest, SealedSecretsAreCheckedBeforeAnythingIsCreated) {
+  DeployRequest r;
+  r.name = "web";
+  r.manifest_json = ManifestAllowing("web", {});
+  r.sealed_env = Bytes(100, 1);
+  auto no_names = service_->Deploy(r);
+  ASSERT_FALSE(no_names.has_value());
+  EXPECT_NE(no_names.error().message.find("allowed_envs"), std::string::npos);
+  r.manifest_json = ManifestAllowing("web", {"API_KEY"});
+  r.sealed_env = Bytes(10, 1);  // shorter than any sealed env
+  auto too_short = service_->Deploy(r);
+  ASSERT_FALSE(too_short.has_value());
+  EXPECT_EQ(too_short.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(service_->List(true).value().empty());
+  EXPECT_EQ(CountCalls("Create"), 0u);
+}
+
+TEST_F(NodeServiceTest, ComposeTheAgentWouldRefuseIsRefusedAtDeploy) {
+  manifest::ManifestOptions o;
+  o.name = "web";
+  o.key_provider = manifest::KeyProvider::kLocal;
+  o.allowed_envs = {"API_KEY"};
+  // Valid for the manifest, but the secret would land in the engine's configuration.
+  auto m = manifest::ManifestFromCompose(R"(services:
+  web:
+    image: teecloud/busybox:local
+    command: ["echo", "${API_KEY}"]
+)",
+                                         o);
+  ASSERT_TRUE(m.has_value()) << m.error().ToString();
+  DeployRequest r;
+  r.name = "web";
+  r.manifest_json = manifest::CanonicalManifestJson(*m);
+  auto d = service_->Deploy(r);
+  ASSERT_FALSE(d.has_value());
+  EXPECT_NE(d.error().message.find("API_KEY"), std::string::npos);
+  EXPECT_TRUE(service_->List(true).value().empty());
+}
+
 TEST_F(NodeServiceTest, DeployStartsTheAgentAndTickSeesItRunning) {
   const CvmRecord c = Deploy("web", {{8080, 80, "tcp"}});
   EXPECT_EQ(c.status, CvmStatus::kStarting);

@@ -49,6 +49,23 @@ OrderedJson Schemas() {
                             {"additionalProperties", {{"type", "integer"}}},
                             {"description", "CVM count by status (tombstones excluded)"}}}},
                          {"version", "api_version", "backend", "cvms"});
+  s["SimTrust"] =
+      Object({{"root_pem",
+               {{"type", "string"},
+                {"description",
+                 "The simulation root CA certificate (PEM): pass it to a verifier "
+                 "explicitly; results verified with it are labelled simulated"}}},
+              {"collateral",
+               {{"type", "object"},
+                {"description", "dcap-qvl QuoteCollateralV3 JSON for the simulated platform"}}},
+              {"simulated", {{"type", "boolean"}, {"enum", {true}}}}},
+             {"root_pem", "collateral", "simulated"});
+  s["EnvPublicKey"] = Object(
+      {{"app_id", Hex("20 bytes")},
+       {"public_key", Hex("32-byte X25519 key; teecloud deploy --env-file seals to it")},
+       {"key_provider", {{"type", "string"}}},
+       {"key_provider_id", Hex("the key provider's root public key (33-byte secp256k1)")}},
+      {"app_id", "public_key", "key_provider"});
   s["PortMapping"] = Object({{"host", {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}}},
                              {"cvm", {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}}},
                              {"protocol", StringEnum({"tcp", "udp"})}},
@@ -67,6 +84,9 @@ OrderedJson Schemas() {
               {"generation", {{"type", "integer"}, {"description", "1 at deploy, +1 per upgrade"}}},
               {"ports", {{"type", "array"}, {"items", Ref("PortMapping")}}},
               {"agent_pid", {{"type", "integer"}}},
+              {"has_secrets",
+               {{"type", "boolean"},
+                {"description", "the deployment carries sealed secrets (ciphertext only)"}}},
               {"created_at", {{"type", "string"}, {"format", "date-time"}}},
               {"updated_at", {{"type", "string"}, {"format", "date-time"}}}},
              {"id", "name", "app_id", "instance_id", "manifest_hash", "status", "desired_state",
@@ -101,7 +121,8 @@ OrderedJson Schemas() {
        {"manifest", manifest},
        {"ports", {{"type", "array"}, {"items", Ref("PortMapping")}}},
        {"restart_policy", StringEnum({"always", "on-failure", "no"})},
-       {"app_id", Hex("20 bytes; default: the manifest's policy-mode app id (hash[0..20])")}},
+       {"app_id", Hex("20 bytes; default: the manifest's policy-mode app id (hash[0..20])")},
+       {"sealed_env", Hex("secrets sealed to the app's env key (GET /v1/apps/{app_id}/env-pubkey)")}},
       {"name", "manifest"});
   s["DeployResponse"] = Object({{"cvm", Ref("Cvm")},
                                 {"resumed",
@@ -118,7 +139,8 @@ OrderedJson Schemas() {
               {"ports",
                {{"type", "array"},
                 {"items", Ref("PortMapping")},
-                {"description", "replaces the port mappings; absent: keep them"}}}},
+                {"description", "replaces the port mappings; absent: keep them"}}},
+              {"sealed_env", Hex("replaces the sealed secrets; absent: keep them")}},
              {"manifest"});
   s["AttestRequest"] = Object({{"nonce",
                                 {{"type", "string"},

@@ -13,6 +13,8 @@ enum class RouteId {
   kOpenApi,
   kMetrics,
   kNodeInfo,
+  kSimTrust,
+  kEnvPublicKey,
   kListCvms,
   kDeploy,
   kInspect,

@@ -58,13 +58,17 @@ CREATE TABLE manifest_history (
 INSERT INTO manifest_history (cvm_id, generation, manifest_hash, at)
   SELECT id, generation, manifest_hash, updated_at FROM cvms;
 )sql",
+    // 2 -> 3: the deployment's sealed secrets (ciphertext only the CVM can open), hex.
+    R"sql(
+ALTER TABLE cvms ADD COLUMN sealed_env TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStateSchemaVersion);
 
 constexpr char kCvmColumns[] =
     "id, name, app_id, instance_id, manifest_json, manifest_hash, ports_json, restart_policy, "
     "desired_state, status, status_detail, pid, pid_start_time, restart_count, generation, "
-    "created_at, updated_at";
+    "created_at, updated_at, sealed_env";
 
 Result<CvmRecord> ReadCvmRow(const Statement& st) {
   CvmRecord c;
@@ -86,10 +90,13 @@ Result<CvmRecord> ReadCvmRow(const Statement& st) {
   c.generation = st.ColumnInt(14);
   c.created_at = st.ColumnInt(15);
   c.updated_at = st.ColumnInt(16);
+  auto sealed = FromHex(st.ColumnText(17));
+  if (!sealed) return DataLoss("cvms.sealed_env of " + c.id + " is not hex");
+  c.sealed_env = std::move(*sealed);
   return c;
 }
 
-// Binds every column but id (1..16 in kCvmColumns order after id, i.e. parameters 2..17).
+// Binds every column (parameters 1..18 in kCvmColumns order).
 void BindCvmColumns(Statement& st, const CvmRecord& c) {
   st.Bind(1, c.id)
       .Bind(2, c.name)
@@ -107,7 +114,8 @@ void BindCvmColumns(Statement& st, const CvmRecord& c) {
       .Bind(14, c.restart_count)
       .Bind(15, c.generation)
       .Bind(16, c.created_at)
-      .Bind(17, c.updated_at);
+      .Bind(17, c.updated_at)
+      .Bind(18, ToHex(c.sealed_env));
 }
 
 std::string PortName(uint16_t port, const std::string& protocol) {
@@ -237,7 +245,7 @@ Status StateStore::InsertCvm(const CvmRecord& cvm_in, const EventSpec& event) {
     }
   }
   ASSIGN_OR_RETURN(Statement ins, db_->Prepare(std::string("INSERT INTO cvms (") + kCvmColumns +
-                                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                                               ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
   BindCvmColumns(ins, cvm);
   RETURN_IF_ERROR(ins.Run());
   RETURN_IF_ERROR(ReservePortsLocked(cvm));
@@ -270,7 +278,8 @@ Result<CvmRecord> StateStore::UpdateCvm(const std::string& id, const Mutator& mu
       db_->Prepare("UPDATE cvms SET name=?2, app_id=?3, instance_id=?4, manifest_json=?5, "
                    "manifest_hash=?6, ports_json=?7, restart_policy=?8, desired_state=?9, "
                    "status=?10, status_detail=?11, pid=?12, pid_start_time=?13, "
-                   "restart_count=?14, generation=?15, created_at=?16, updated_at=?17 "
+                   "restart_count=?14, generation=?15, created_at=?16, updated_at=?17, "
+                   "sealed_env=?18 "
                    "WHERE id=?1"));
   BindCvmColumns(up, cvm);
   RETURN_IF_ERROR(up.Run());

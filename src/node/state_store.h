@@ -23,7 +23,7 @@
 namespace teecloud::node {
 
 // What the newest schema is; Open migrates to it.
-inline constexpr int kStateSchemaVersion = 2;
+inline constexpr int kStateSchemaVersion = 3;
 // Events kept per CVM (older ones are dropped in the same transaction that adds new ones).
 inline constexpr int kMaxEventsPerCvm = 500;
 

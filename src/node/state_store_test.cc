@@ -209,18 +209,41 @@ TEST_F(StateStoreTest, MigratesFromVersionOneKeepingData) {
     auto v1 = StateStore::OpenAtVersion(path_, clock_, 1);
     ASSERT_TRUE(v1.has_value()) << v1.error().ToString();
     EXPECT_EQ((*v1)->SchemaVersion().value(), 1);
-    ASSERT_TRUE(
-        (*v1)->InsertCvm(Cvm("0000000000000001", "web", {{8080, 80, "tcp"}}), {"created", ""}));
-    EXPECT_TRUE((*v1)->ManifestHistory("0000000000000001").value().empty());
+  }
+  {
+    // A row as a version-1 node wrote it (today's InsertCvm writes later columns).
+    auto raw = SqliteDb::Open(path_);
+    ASSERT_TRUE(raw.has_value());
+    ASSERT_TRUE((*raw)->Exec(
+        "INSERT INTO cvms (id, name, app_id, instance_id, manifest_json, manifest_hash, "
+        "ports_json, restart_policy, desired_state, status, created_at, updated_at) VALUES "
+        "('0000000000000001', 'web', '" +
+        std::string(40, 'a') + "', '', '{}', '" + std::string(64, 'b') +
+        "', '[{\"host\":8080,\"cvm\":80,\"protocol\":\"tcp\"}]', 'always', 'running', "
+        "'running', 1, 1)"));
   }
   auto store = OpenStore();
-  EXPECT_EQ(store->SchemaVersion().value(), 2);
+  EXPECT_EQ(store->SchemaVersion().value(), kStateSchemaVersion);
   auto c = store->GetCvm("0000000000000001");
-  ASSERT_TRUE(c.has_value());
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
   EXPECT_EQ(c->ports.size(), 1u);
+  EXPECT_TRUE(c->sealed_env.empty());  // version 3's column, defaulted
   auto h = store->ManifestHistory("0000000000000001").value();
-  ASSERT_EQ(h.size(), 1u);  // seeded from the current manifest by the migration
+  ASSERT_EQ(h.size(), 1u);  // seeded from the current manifest by the migration to version 2
   EXPECT_EQ(h[0].manifest_hash, std::string(64, 'b'));
+}
+
+TEST_F(StateStoreTest, KeepsTheSealedEnvOfACvm) {
+  auto store = OpenStore();
+  CvmRecord c = Cvm("0000000000000001", "web", {});
+  c.sealed_env = Bytes{1, 2, 3, 0, 255};
+  ASSERT_TRUE(store->InsertCvm(c, {"created", ""}));
+  EXPECT_EQ(store->GetCvm(c.id)->sealed_env, c.sealed_env);
+  ASSERT_TRUE(store->UpdateCvm(c.id, [](CvmRecord& r, EventSpec&) {
+    r.sealed_env = Bytes{9};
+    return OkStatus();
+  }));
+  EXPECT_EQ(store->GetCvm(c.id)->sealed_env, Bytes{9});
 }
 
 TEST_F(StateStoreTest, RefusesADatabaseFromANewerNode) {

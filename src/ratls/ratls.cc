@@ -182,9 +182,10 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
-// Fills the identity from RTMR3 runtime events up to (not including) "system-ready". Events
-// after it are the app's own and may use any name.
-Status TakeIdentity(const std::vector<RuntimeEvent>& events, PeerIdentity& id) {
+}  // namespace
+
+// Events after "system-ready" are the app's own and may use any name.
+Status ReadBootIdentity(const std::vector<RuntimeEvent>& events, PeerIdentity& id) {
   bool seen_app_id = false, seen_compose = false, seen_instance = false, seen_provider = false;
   auto once = [](bool& seen, std::string_view name) -> Status {
     if (seen) return Unauthenticated("event log: boot event '" + std::string(name) + "' twice");
@@ -219,8 +220,6 @@ Status TakeIdentity(const std::vector<RuntimeEvent>& events, PeerIdentity& id) {
   }
   return OkStatus();
 }
-
-}  // namespace
 
 struct RaTlsVerifier::Impl {
   Impl(VerifierSettings s, const Clock& c)
@@ -280,7 +279,7 @@ Result<PeerIdentity> RaTlsVerifier::Verify(const std::vector<crypto::Certificate
                              std::to_string(i));
     }
   }
-  RETURN_IF_ERROR(TakeIdentity(*events, id));
+  RETURN_IF_ERROR(ReadBootIdentity(*events, id));
   if (!evidence->app_id.empty() && evidence->app_id != id.app_id) {
     return Unauthenticated("RA-TLS: app id extension differs from the measured app-id");
   }

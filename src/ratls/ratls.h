@@ -84,6 +84,14 @@ struct PeerIdentity {
 };
 OrderedJson PeerIdentityToJson(const PeerIdentity& id);
 
+// Fills id.app_id, manifest_hash, instance_id, key_provider and system_ready from the RTMR3
+// boot events (agent/boot.h) up to, not including, "system-ready". Fails (kPermissionDenied)
+// when "app-id" or "compose-hash" is missing and (kUnauthenticated) when an identity event
+// appears twice before "system-ready". Only meaningful for a log the caller has replayed
+// against a verified quote. RaTlsVerifier uses it; so do other verifiers of a CVM's identity.
+Status ReadBootIdentity(const std::vector<attest::eventlog::RuntimeEvent>& events,
+                        PeerIdentity& id);
+
 struct VerifierSettings {
   attest::dcap::TrustSettings trust;
   attest::dcap::Collateral collateral;
