@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libssl-dev libexpected-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libsecp256k1-dev libsodium-dev libsqlite3-dev
   libcpp-httplib-dev libasio-dev libcurl4-openssl-dev
-  docker.io gocryptfs busybox-static fuse3 curl
+  docker.io gocryptfs busybox-static fuse3 curl python3
   nodejs npm
 )
 

@@ -57,10 +57,7 @@ case $cmd in
       echo "dockerd: already running (pid $pid, unix://$SOCK)"
       exit 0
     fi
-    if ! pid=$(daemon_pid); then
-      command -v dockerd >/dev/null || {
-        echo "dockerd: dockerd not found: install docker.io (scripts/deps.sh)" >&2; exit 1; }
-      [ "$(id -u)" -eq 0 ] || { echo "dockerd: must run as root" >&2; exit 1; }
+    launch() {
       mkdir -p "$DIR/data" "$DIR/exec"
       chmod 0711 "$DIR"
       rm -f "$SOCK" "$PIDFILE"
@@ -69,10 +66,27 @@ case $cmd in
         --pidfile "$PIDFILE" --bridge=none --shutdown-timeout 5 \
         </dev/null >>"$LOG" 2>&1 &
       pid=$!
+    }
+    launched=0
+    if ! pid=$(daemon_pid); then
+      command -v dockerd >/dev/null || {
+        echo "dockerd: dockerd not found: install docker.io (scripts/deps.sh)" >&2; exit 1; }
+      [ "$(id -u)" -eq 0 ] || { echo "dockerd: must run as root" >&2; exit 1; }
+      launch
+      launched=1
     fi
     deadline=$((SECONDS + TIMEOUT))
+    retries=3
     until ping_ok; do
       if ! kill -0 "$pid" 2>/dev/null; then
+        # Daemons share the host's iptables: one starting while another creates its chains can
+        # fail with "Chain already exists". That is a race, not a fault: start again.
+        if [ $launched -eq 1 ] && [ $retries -gt 0 ] && tail -n 5 "$LOG" | grep -q "Chain already exists"; then
+          retries=$((retries - 1))
+          sleep 1
+          launch
+          continue
+        fi
         echo "dockerd: exited during start-up; last lines of $LOG:" >&2
         tail -n 20 "$LOG" >&2 || true
         exit 1

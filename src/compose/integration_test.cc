@@ -420,16 +420,8 @@ TEST(ComposeIntegrationTest, UpServesHttpReconcilesAndKeepsDataAcrossDownAndUp) 
 
 TEST(ComposeIntegrationTest, PortConflictFailsCleanly) {
   REQUIRE_DOCKERD();
-  // Something else holds the port.
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);
-  const uint16_t port = ntohs(a.sin_port);
+  const teecloud::testing::PortHolder holder;  // something else holds the port
+  const uint16_t port = holder.port();
   const std::string port_text = "127.0.0.1:" + std::to_string(port) + "/tcp";
 
   const std::string root = TempDir() + "/volumes";
@@ -459,7 +451,6 @@ TEST(ComposeIntegrationTest, PortConflictFailsCleanly) {
   EXPECT_THAT(st.error().message, HasSubstr(port_text));
   ExpectNothingLeft("tcconflict", true);
   EXPECT_FALSE(fs::exists(root));
-  ::close(holder);
 }
 
 TEST(ComposeIntegrationTest, MissingImagesFailBeforeAnyChange) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/utf8.h"  // IsValidUtf8, used by the compose and manifest checks
 
 namespace teecloud::manifest {
 
@@ -65,8 +66,5 @@ struct ComposeInfo {
 // reject (bad numbers, port 0 as a container port, mismatched ranges, unknown protocols) and more
 // than 4096 expanded port entries.
 Result<ComposeInfo> InspectCompose(std::string_view yaml);
-
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace teecloud::manifest

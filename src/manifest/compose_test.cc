@@ -211,17 +211,5 @@ TEST(InspectCompose, NullAndMissingSections) {
   EXPECT_FALSE(InspectCompose("services:\n  a: {image: x}\nvolumes: [a]\n").has_value());
 }
 
-TEST(IsValidUtf8, Cases) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("ascii"));
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x9a\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate U+D800
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // U+110000
-  EXPECT_FALSE(IsValidUtf8("\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xe2\x98"));  // truncated
-}
-
 }  // namespace
 }  // namespace teecloud::manifest

@@ -114,17 +114,8 @@ class NodeE2eTest : public ::testing::TestWithParam<std::string> {
                                            agent_binary_,
                                            "--log-level",
                                            "debug"};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    ASSERT_EQ(posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    const int pid = ::teecloud::testing::SpawnToLog(argv, log);
+    ASSERT_GT(pid, 0) << "cannot start " << node_binary_;
     node_pid_ = pid;
     const bool up = WaitUntil(
         [&] {

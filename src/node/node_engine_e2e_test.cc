@@ -131,18 +131,8 @@ class NodeProcess {
                                            "--log-level",
                                            "debug"};
     const std::string log = log_path();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return "posix_spawn " + binary_ + " failed: " + std::to_string(rc);
+    const int pid = teecloud::testing::SpawnToLog(argv, log);
+    if (pid <= 0) return "cannot start " + binary_;
     pid_ = pid;
     const bool up = WaitFor(60, [&] {
       if (!Alive()) return true;
@@ -611,19 +601,14 @@ TEST_F(NodeEngineE2eTest, UnknownManifestFieldChangesNothing) {
 TEST_F(NodeEngineE2eTest, PortConflictChangesNothing) {
   REQUIRE_HELLO();
   const Snapshot before = Take();
-  const int holder = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);
-  const std::string port = std::to_string(ntohs(a.sin_port));
-
-  auto r = Cli({"deploy", "-f", Src() + "/examples/hello/docker-compose.yml", "--name", "clash",
-                "--port", port + ":8080"});
-  ::close(holder);
+  std::string port;
+  teecloud::testing::CliRun r;
+  {
+    const teecloud::testing::PortHolder holder;  // another program on the port
+    port = std::to_string(holder.port());
+    r = Cli({"deploy", "-f", Src() + "/examples/hello/docker-compose.yml", "--name", "clash",
+             "--port", port + ":8080"});
+  }
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("host port " + port + "/tcp is in use"));
   ExpectUnchanged(before);

@@ -33,6 +33,25 @@ bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds limi
 // A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t FreeLoopbackPort();
 
+// A TCP listener on a free 127.0.0.1 port, held until destroyed (another program "holding" a
+// port, for conflict tests).
+class PortHolder {
+ public:
+  PortHolder();
+  ~PortHolder();
+  PortHolder(const PortHolder&) = delete;
+  PortHolder& operator=(const PortHolder&) = delete;
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Starts argv[0] (a path) with argv, stdin from /dev/null and stdout+stderr appended to
+// `log_path`, inheriting the environment. Returns its pid, or -1 when it could not start.
+int SpawnToLog(const std::vector<std::string>& argv, const std::string& log_path);
+
 // One run of the teecloud CLI binary.
 struct CliRun {
   int exit_code = -1;  // -1 when it did not exit normally
