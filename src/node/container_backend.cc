@@ -399,10 +399,12 @@ Observation ContainerBackend::Observe(const CvmRecord& cvm, bool probe) {
   }
   const std::string stage = (*app).value("stage", "");
   if (stage == "running") return Observation{AgentState::kRunning, false, ""};
-  return Observation{AgentState::kStarting, false,
-                     stage + ((*app).value("detail", "").empty()
-                                  ? ""
-                                  : ": " + (*app).value("detail", ""))};
+  // "services: web: starting" while starting; other stages name themselves.
+  const std::string detail = (*app).value("detail", "");
+  if (stage == "starting" && !detail.empty()) {
+    return Observation{AgentState::kStarting, false, detail};
+  }
+  return Observation{AgentState::kStarting, false, detail.empty() ? stage : stage + ": " + detail};
 }
 
 Result<std::vector<DiscoveredAgent>> ContainerBackend::Discover() {
