@@ -600,21 +600,22 @@ Status EngineClient::StartContainer(const std::string& id) {
 }
 
 Status EngineClient::StopContainer(const std::string& id, int timeout_seconds) {
-  CallOptions call;
-  call.read_timeout_seconds = options_.request_timeout_seconds + std::max(0, timeout_seconds);
-  RETURN_IF_ERROR(Call("POST",
-                       ApiPath("/containers/" + PathEscape(id) +
-                               "/stop?t=" + std::to_string(std::max(0, timeout_seconds))),
-                       {}, call));
-  return OkStatus();
+  return TimedContainerAction(id, "stop", timeout_seconds);
 }
 
 Status EngineClient::RestartContainer(const std::string& id, int timeout_seconds) {
+  return TimedContainerAction(id, "restart", timeout_seconds);
+}
+
+Status EngineClient::TimedContainerAction(const std::string& id, std::string_view action,
+                                          int timeout_seconds) {
+  // The engine waits up to the timeout before it answers: the read timeout covers it.
+  const int t = std::max(0, timeout_seconds);
   CallOptions call;
-  call.read_timeout_seconds = options_.request_timeout_seconds + std::max(0, timeout_seconds);
+  call.read_timeout_seconds = options_.request_timeout_seconds + t;
   RETURN_IF_ERROR(Call("POST",
-                       ApiPath("/containers/" + PathEscape(id) +
-                               "/restart?t=" + std::to_string(std::max(0, timeout_seconds))),
+                       ApiPath("/containers/" + PathEscape(id) + "/" + std::string(action) +
+                               "?t=" + std::to_string(t)),
                        {}, call));
   return OkStatus();
 }

@@ -250,6 +250,8 @@ class EngineClient {
                          const std::string& json_body = {});
   std::string ApiPath(std::string_view path) const;
   // POSTs a tar and reads the engine's JSON-lines progress stream ({"stream"|"status"|"error"}).
+  // POST /containers/{id}/{action}?t=timeout (stop, restart).
+  Status TimedContainerAction(const std::string& id, std::string_view action, int timeout_seconds);
   Status StreamingPost(const std::string& path, ByteView body,
                        const std::function<void(std::string_view)>& progress,
                        const std::string& what);
