@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "base/json.h"
+#include "base/percent_encode.h"
 
 namespace teecloud::compose {
 
@@ -63,21 +64,7 @@ Json MapJson(const std::map<std::string, std::string>& m) {
 }
 
 // Path segments keep '/' and ':' (image references "repo/name:tag" route as-is).
-std::string PathEscape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == ':' ||
-        c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string PathEscape(std::string_view s) { return PercentEncode(s, "/:@"); }
 
 std::string WithoutQuery(const std::string& path) { return path.substr(0, path.find('?')); }
 
@@ -170,20 +157,7 @@ std::string Seconds(double s) { return std::to_string(static_cast<int64_t>(std::
 
 }  // namespace
 
-std::string UrlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view s) { return PercentEncode(s); }
 
 std::string LabelFiltersQuery(const std::vector<std::string>& label_filters) {
   Json f = Json::object();

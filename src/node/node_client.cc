@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "base/percent_encode.h"
+
 namespace teecloud::node {
 
 namespace {
@@ -201,21 +203,7 @@ Status NodeClient::Stream(const std::string& path,
   return OkStatus();
 }
 
-std::string EncodePathSegment(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EncodePathSegment(std::string_view s) { return PercentEncode(s); }
 
 Code CodeFromName(std::string_view name) {
   for (int i = 0; i <= static_cast<int>(Code::kUnauthenticated); ++i) {
